@@ -1,0 +1,1 @@
+"""Amtsweg: online administrative services for a German district (Kreis) and its towns."""

@@ -1,0 +1,3 @@
+from amtsweg.cli import main
+
+main()

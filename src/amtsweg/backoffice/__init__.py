@@ -1,0 +1,1 @@
+"""Staff-facing back office shell: login, authority switcher, offerings, teams, audit log."""

@@ -1,0 +1,2 @@
+app_name = "backoffice"
+urlpatterns: list[object] = []

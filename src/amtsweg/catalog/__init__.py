@@ -1,0 +1,1 @@
+"""The service catalogue (Leistungskatalog: LeiKa/OZG), offerings per authority and catalogue search."""

@@ -1,0 +1,1 @@
+"""Shared plumbing: problem+json errors, request guards, template context and system checks."""

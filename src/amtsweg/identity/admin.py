@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import User
+
+
+@admin.register(User)
+class AccountAdmin(UserAdmin):
+    list_display = ("email", "first_name", "last_name", "kind", "is_active")
+    list_filter = ("kind", "is_active", "is_superuser")
+    search_fields = ("email", "first_name", "last_name")
+    ordering = ("email",)
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
+        (_("Kontoart"), {"fields": ("kind",)}),
+    )

@@ -1,0 +1,1 @@
+"""Citizen-facing portal: alliance and authority pages, catalogue, search, service detail."""
