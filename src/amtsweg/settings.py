@@ -45,6 +45,7 @@ CSRF_TRUSTED_ORIGINS = env_list("AMTSWEG_CSRF_TRUSTED_ORIGINS", "")
 
 DATA_DIR = Path(env("AMTSWEG_DATA_DIR", str(REPO_DIR / "var")))
 # Where the public reference data (OZG catalogue, code lists, schemas) lives; tests read fixtures from here.
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 SHARED_DATA_DIR = Path(env("AMTSWEG_SHARED_DATA_DIR", str(REPO_DIR.parent / "shared" / "data")))
 
 INSTALLED_APPS = [

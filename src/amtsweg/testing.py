@@ -1,0 +1,97 @@
+"""Shared test base: a small alliance with named people in two towns, and the shared data folder.
+
+People: Clara Citizen (citizen), Nora Neuss (caseworker in Neuss), Dirk Dormagen (caseworker in
+Dormagen), Anton Admin (authority administrator of Neuss), Kai Kreis (alliance administrator).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from amtsweg.catalog.models import Service, ServiceOffering, Themenfeld
+from amtsweg.identity.models import User
+from amtsweg.tenancy.models import Alliance, Authority, Membership, Office, PostcodeArea, Team
+
+PASSWORD = "Amtsweg-Test-2026!"
+
+
+@dataclass
+class World:
+    alliance: Alliance
+    kreis: Authority
+    neuss: Authority
+    dormagen: Authority
+    citizen: User
+    caseworker_neuss: User
+    caseworker_dormagen: User
+    admin_neuss: User
+    kreis_admin: User
+    town_service: Service  # town level, offered by Neuss and Dormagen
+    kreis_service: Service  # Kreis level, offered by the Kreis
+
+    def authority(self, key: str) -> Authority:
+        return {"kreis": self.kreis, "neuss": self.neuss, "dormagen": self.dormagen}[key]
+
+
+def make_user(email: str, *, kind: str = User.Kind.STAFF, first: str = "", last: str = "") -> User:
+    return User.objects.create_user(email=email, password=PASSWORD, kind=kind, first_name=first, last_name=last)
+
+
+def make_world() -> World:
+    alliance = Alliance.objects.create(name="Rhein-Kreis Neuss", slug="rhein-kreis-neuss")
+    kreis = Authority.objects.create(alliance=alliance, kind=Authority.Kind.KREIS, name="Rhein-Kreis Neuss",
+                                     slug="rhein-kreis-neuss", ags="05162000", regional_key="051620000000")
+    neuss = Authority.objects.create(alliance=alliance, kind=Authority.Kind.STADT, name="Neuss", slug="neuss",
+                                     ags="05162024", regional_key="051620024024", parent=kreis)
+    dormagen = Authority.objects.create(alliance=alliance, kind=Authority.Kind.STADT, name="Dormagen",
+                                        slug="dormagen", ags="05162004", regional_key="051620004004", parent=kreis)
+    for town, postcode in ((neuss, "41460"), (dormagen, "41539")):
+        PostcodeArea.objects.create(postcode=postcode, authority=town)
+        Office.objects.create(authority=town, name="Bürgerbüro", slug="buergerbuero", street="Markt 1",
+                              postcode=postcode, city=town.name)
+    Office.objects.create(authority=kreis, name="Straßenverkehrsamt", slug="strassenverkehrsamt",
+                          street="Lindenstraße 10", postcode="41515", city="Grevenbroich")
+
+    citizen = make_user("clara@example.org", kind=User.Kind.CITIZEN, first="Clara", last="Citizen")
+    caseworker_neuss = make_user("nora@neuss.example", first="Nora", last="Neuss")
+    caseworker_dormagen = make_user("dirk@dormagen.example", first="Dirk", last="Dormagen")
+    admin_neuss = make_user("anton@neuss.example", first="Anton", last="Admin")
+    kreis_admin = make_user("kai@kreis.example", first="Kai", last="Kreis")
+    Membership.objects.create(user=caseworker_neuss, authority=neuss)
+    Membership.objects.create(user=caseworker_dormagen, authority=dormagen)
+    Membership.objects.create(user=admin_neuss, authority=neuss, role=Membership.Role.AUTHORITY_ADMIN)
+    alliance.administrators.add(kreis_admin)
+    Team.objects.create(authority=neuss, name="Bürgerservice").members.add(caseworker_neuss)
+    Team.objects.create(authority=dormagen, name="Bürgerservice").members.add(caseworker_dormagen)
+    Team.objects.create(authority=kreis, name="Zulassungsstelle")
+
+    Themenfeld.objects.create(name="Mobilität & Reisen", slug="mobilitaet-reisen")
+    town_service = Service.objects.create(leika_key="99115005000000", name="Meldebescheinigung Ausstellung",
+                                          responsible_level=Service.Level.TOWN)
+    kreis_service = Service.objects.create(leika_key="99036012104000", name="Fahrzeugzulassung Adressänderung",
+                                           responsible_level=Service.Level.KREIS)
+    for town in (neuss, dormagen):
+        ServiceOffering.objects.create(service=town_service, authority=town, maturity=3)
+    ServiceOffering.objects.create(service=kreis_service, authority=kreis, maturity=2)
+    return World(alliance, kreis, neuss, dormagen, citizen, caseworker_neuss, caseworker_dormagen, admin_neuss,
+                 kreis_admin, town_service, kreis_service)
+
+
+def shared_data(relative: str) -> Path:
+    """A file of the shared public data (``AMTSWEG_SHARED_DATA_DIR``, default ``../shared/data``).
+
+    Skips the test with the reason when the folder is absent (a fresh clone); under CI (``CI=true``)
+    a missing fixture fails instead, because CI must test against the real files.
+    """
+    path = Path(settings.SHARED_DATA_DIR) / relative
+    if not path.exists():
+        message = f"shared data file {path} is missing (set AMTSWEG_SHARED_DATA_DIR)"
+        if os.getenv("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
