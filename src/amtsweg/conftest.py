@@ -7,6 +7,13 @@ import pytest
 from amtsweg.testing import World, make_world
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Tests create many accounts; the production hasher's cost would dominate the run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db: None) -> World:
     return make_world()

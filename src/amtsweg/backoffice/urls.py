@@ -1,2 +1,16 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
 app_name = "backoffice"
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("anmelden/", views.LoginView.as_view(), name="login"),
+    path("abmelden/", auth_views.LogoutView.as_view(next_page="backoffice:login"), name="logout"),
+    path("", views.home, name="home"),
+    path("<str:ags>/", views.dashboard, name="dashboard"),
+    path("<str:ags>/leistungen/", views.offering_list, name="offerings"),
+    path("<str:ags>/leistungen/<int:pk>/", views.offering_edit, name="offering-edit"),
+    path("<str:ags>/teams/", views.team_list, name="teams"),
+    path("<str:ags>/protokoll/", views.audit_log, name="audit-log"),
+]

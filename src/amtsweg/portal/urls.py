@@ -1,2 +1,19 @@
+"""Portal URLs: German paths, names in the ``portal`` namespace."""
+
+from django.urls import path
+
+from . import views
+
 app_name = "portal"
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("behoerden/<slug:slug>/", views.authority_detail, name="authority"),
+    path("behoerden/<slug:slug>/theme.css", views.authority_theme, name="authority_theme"),
+    path("behoerden/<slug:slug>/dienststellen/<slug:office_slug>/", views.office_detail, name="office"),
+    path("leistungen/", views.catalogue, name="catalogue"),
+    path("leistungen/themen/<slug:slug>/", views.themenfeld_detail, name="themenfeld"),
+    path("leistungen/lebenslagen/<slug:slug>/", views.lebenslage_detail, name="lebenslage"),
+    # Any segment, so that a malformed LeiKa key reaches the view and gets the portal's 404 page.
+    path("leistungen/<str:leika_key>/", views.service_detail, name="service"),
+    path("suche/", views.search, name="search"),
+]

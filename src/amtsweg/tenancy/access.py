@@ -97,6 +97,14 @@ def get_for_user(
     return obj
 
 
+def authority_for_user(user: Actor, ags: str, *, administer: bool = False) -> Authority:
+    """The authority with ``ags`` if ``user`` works for it (or administers it); else :class:`Http404`."""
+    if not can_access(user, Authority.objects.filter(ags=ags).values_list("pk", flat=True).first(),
+                      administer=administer):
+        raise Http404
+    return Authority.objects.get(ags=ags)
+
+
 def _authority_id(obj: models.Model, via: str) -> int | None:
     target: Any = obj
     for part in via.split("__"):

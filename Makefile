@@ -1,0 +1,58 @@
+# The two commands of the README: `make demo` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: demo test install install-dev check lint openapi messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Run the product on the embedded default (SQLite, local files) with demo data of the Rhein-Kreis Neuss.
+demo: $(VENV)/.installed
+	$(BIN)/amtsweg migrate --noinput -v 0
+	$(BIN)/amtsweg createcachetable
+	$(BIN)/amtsweg collectstatic --noinput -v 0
+	AMTSWEG_DEMO_MODE=true $(BIN)/amtsweg load_demo
+	AMTSWEG_DEMO_MODE=true $(BIN)/amtsweg runserver --noreload $(HOST):$(PORT)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent; \
+	else echo "npm not found: browser accessibility checks will be skipped"; fi
+
+# The whole test suite, in parallel on all cores (DATABASE_URL selects SQLite or PostgreSQL).
+test: $(VENV)/.installed-dev node_modules/.package-lock.json
+	$(BIN)/pytest -n auto --dist loadfile $(PYTEST_ARGS)
+
+check: $(VENV)/.installed-dev
+	$(BIN)/amtsweg check
+	$(BIN)/amtsweg makemigrations --check --dry-run
+	$(BIN)/ruff check src bench
+	$(BIN)/ruff format --check src bench
+	$(BIN)/mypy src
+	$(BIN)/amtsweg spectacular --format openapi-json --validate --fail-on-warn --file $(VENV)/openapi.json
+	diff -u docs/api/openapi.json $(VENV)/openapi.json
+
+openapi: $(VENV)/.installed-dev
+	$(BIN)/amtsweg spectacular --format openapi-json --validate --fail-on-warn --file docs/api/openapi.json
+
+messages: $(VENV)/.installed-dev
+	cd src/amtsweg && ../../$(BIN)/amtsweg makemessages -l en --no-obsolete && ../../$(BIN)/amtsweg compilemessages
+
+clean:
+	rm -rf $(VENV) var node_modules

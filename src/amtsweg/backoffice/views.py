@@ -1,0 +1,139 @@
+"""Back-office views: thin; authority scoping comes from ``tenancy.access``, writes from services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from amtsweg.catalog.models import ServiceOffering
+from amtsweg.catalog.services import offering_update
+from amtsweg.core.problems import Problem
+from amtsweg.identity.models import User
+from amtsweg.tenancy import access
+from amtsweg.tenancy.models import AuditEvent, Authority, Team
+
+from .forms import OfferingForm, StaffLoginForm
+
+CHANNEL = "web"
+SESSION_AUTHORITY = "backoffice_authority"
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "backoffice/login.html"
+    authentication_form = StaffLoginForm
+    redirect_authenticated_user = True
+
+
+def _staff_only(request: HttpRequest) -> HttpResponse | None:
+    user = request.user
+    if not (isinstance(user, User) and user.is_staff_account):
+        return render(request, "portal/error.html",
+                      {"status": 403, "message": _("Der Backoffice ist nur für Dienstkonten.")}, status=403)
+    return None
+
+
+def _context(request: HttpRequest, authority: Authority | None = None, **extra: object) -> dict[str, object]:
+    authorities = list(access.authorities_for(request.user).order_by("name"))
+    return {"authorities": authorities, "current_authority": authority,
+            "is_admin": authority is not None and access.can_access(request.user, authority, administer=True),
+            **extra}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The authority switcher: people in several authorities choose; everyone else goes straight in."""
+    denied = _staff_only(request)
+    if denied:
+        return denied
+    context = _context(request)
+    authorities = context["authorities"]
+    assert isinstance(authorities, list)
+    remembered = request.session.get(SESSION_AUTHORITY)
+    if len(authorities) == 1:
+        return redirect("backoffice:dashboard", ags=authorities[0].ags)
+    if remembered and any(a.ags == remembered for a in authorities) and "wechseln" not in request.GET:
+        return redirect("backoffice:dashboard", ags=remembered)
+    return render(request, "backoffice/home.html", context)
+
+
+@login_required
+def dashboard(request: HttpRequest, ags: str) -> HttpResponse:
+    denied = _staff_only(request)
+    if denied:
+        return denied
+    authority = access.authority_for_user(request.user, ags)
+    request.session[SESSION_AUTHORITY] = authority.ags
+    offerings = access.scope(ServiceOffering.objects.filter(authority=authority), request.user)
+    context = _context(request, authority, offering_count=offerings.count(),
+                       online_count=offerings.filter(enabled=True, maturity__gte=3).count(),
+                       team_count=access.scope(Team.objects.filter(authority=authority), request.user).count())
+    return render(request, "backoffice/dashboard.html", context)
+
+
+@login_required
+def offering_list(request: HttpRequest, ags: str) -> HttpResponse:
+    denied = _staff_only(request)
+    if denied:
+        return denied
+    authority = access.authority_for_user(request.user, ags)
+    offerings = access.scope(ServiceOffering.objects.filter(authority=authority), request.user).select_related(
+        "service", "office").order_by("service__name")
+    page = Paginator(offerings, 50).get_page(request.GET.get("seite"))
+    return render(request, "backoffice/offering_list.html", _context(request, authority, page=page))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def offering_edit(request: HttpRequest, ags: str, pk: int) -> HttpResponse:
+    denied = _staff_only(request)
+    if denied:
+        return denied
+    authority = access.authority_for_user(request.user, ags)
+    offering = access.get_for_user(ServiceOffering.objects.filter(authority=authority).select_related("service"),
+                                   request.user, channel=CHANNEL, pk=pk)
+    can_edit = access.can_access(request.user, authority, administer=True)
+    form = OfferingForm(request.POST if request.method == "POST" else None, instance=offering, authority=authority)
+    if request.method == "POST":
+        if not can_edit:
+            return render(request, "portal/error.html",
+                          {"status": 403, "message": _("Nur die Administration der Behörde darf das ändern.")},
+                          status=403)
+        if form.is_valid():
+            try:
+                offering_update(offering=offering, actor=request.user,
+                                data={name: form.cleaned_data[name] for name in form.changed_data}, channel=CHANNEL)
+            except Problem as problem:
+                form.add_error(None, problem.detail_de)
+            else:
+                messages.success(request, _("Das Leistungsangebot wurde gespeichert."))
+                return HttpResponseRedirect(reverse("backoffice:offerings", kwargs={"ags": ags}))
+    return render(request, "backoffice/offering_edit.html",
+                  _context(request, authority, offering=offering, form=form, can_edit=can_edit))
+
+
+@login_required
+def team_list(request: HttpRequest, ags: str) -> HttpResponse:
+    denied = _staff_only(request)
+    if denied:
+        return denied
+    authority = access.authority_for_user(request.user, ags)
+    teams = access.scope(Team.objects.filter(authority=authority), request.user).prefetch_related("members")
+    return render(request, "backoffice/team_list.html", _context(request, authority, teams=teams))
+
+
+@login_required
+def audit_log(request: HttpRequest, ags: str) -> HttpResponse:
+    denied = _staff_only(request)
+    if denied:
+        return denied
+    authority = access.authority_for_user(request.user, ags, administer=True)
+    events = access.scope(AuditEvent.objects.filter(authority=authority), request.user, administer=True)
+    page = Paginator(events.select_related("actor").order_by("-at", "-id"), 50).get_page(request.GET.get("seite"))
+    return render(request, "backoffice/audit_log.html", _context(request, authority, page=page))

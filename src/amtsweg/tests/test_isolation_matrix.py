@@ -1,0 +1,223 @@
+"""Authority isolation: every endpoint and page × every role × own/other authority.
+
+The matrix is checked against the URL configuration, so a new endpoint without a row here fails
+``test_every_url_is_in_the_matrix``: isolation is decided for each route, never forgotten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from amtsweg.catalog.models import ServiceOffering
+from amtsweg.testing import World
+from amtsweg.tenancy.models import AuditEvent, Authority, Team
+
+ROLES = ("anonymous", "citizen", "caseworker_neuss", "admin_neuss", "caseworker_dormagen", "kreis_admin")
+# Who counts as belonging to the target authority (Neuss) for internal data.
+NEUSS_READERS = {"caseworker_neuss", "admin_neuss", "kreis_admin"}
+NEUSS_ADMINS = {"admin_neuss", "kreis_admin"}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route of the matrix: how to call it for an object of ``authority`` and what each role gets."""
+
+    name: str
+    url: Callable[[World, Authority], str]
+    expect: Callable[[str, str], set[int]]  # (role, "own"|"other") -> allowed status codes
+    method: str = "get"
+    data: dict[str, object] = field(default_factory=dict)
+
+
+def public(role: str, target: str) -> set[int]:
+    return {200}
+
+
+def staff_read(role: str, target: str) -> set[int]:
+    """Internal data of the target town: its readers see it, other staff get 404, non-staff 401/403/302."""
+    if role == "anonymous":
+        return {401, 403}
+    if role == "citizen":
+        return {403}
+    return {200} if role in NEUSS_READERS else {404}
+
+
+def staff_admin(role: str, target: str) -> set[int]:
+    if role == "anonymous":
+        return {401, 403}
+    if role == "citizen":
+        return {403}
+    if role in NEUSS_ADMINS:
+        return {200}
+    return {403} if role in NEUSS_READERS else {404}
+
+
+def staff_list(role: str, target: str) -> set[int]:
+    """Lists are scoped, not refused: staff get 200 with only their own rows (checked separately)."""
+    if role == "anonymous":
+        return {401, 403}
+    if role == "citizen":
+        return {403}
+    return {200}
+
+
+def page_read(role: str, target: str) -> set[int]:
+    if role == "anonymous":
+        return {302}
+    if role == "citizen":
+        return {403}
+    return {200} if role in NEUSS_READERS else {404}
+
+
+def page_admin(role: str, target: str) -> set[int]:
+    if role == "anonymous":
+        return {302}
+    if role == "citizen":
+        return {403}
+    return {200} if role in NEUSS_ADMINS else {404}
+
+
+def page_home(role: str, target: str) -> set[int]:
+    if role == "anonymous":
+        return {302}
+    if role == "citizen":
+        return {403}
+    return {200, 302}
+
+
+def _offering(w: World, a: Authority) -> int:
+    return ServiceOffering.objects.filter(authority=a).values_list("pk", flat=True).first() or 0
+
+
+def _team(w: World, a: Authority) -> int:
+    return Team.objects.filter(authority=a).values_list("pk", flat=True).get()
+
+
+MATRIX: list[Route] = [
+    # public API
+    Route("openapi-schema", lambda w, a: "/api/v1/openapi.json", public),
+    Route("api-docs", lambda w, a: "/api/v1/docs/", public),
+    Route("api-redoc", lambda w, a: "/api/v1/redoc/", public),
+    Route("api-authority-list", lambda w, a: "/api/v1/authorities", public),
+    Route("api-authority-detail", lambda w, a: f"/api/v1/authorities/{a.ags}", public),
+    Route("api-office-list", lambda w, a: f"/api/v1/offices?authority={a.ags}", public),
+    Route("api-office-detail", lambda w, a: f"/api/v1/offices/{a.offices.get().pk}", public),
+    Route("api-service-list", lambda w, a: "/api/v1/services", public),
+    Route("api-service-detail", lambda w, a: f"/api/v1/services/{w.town_service.leika_key}", public),
+    Route("api-themenfeld-list", lambda w, a: "/api/v1/themenfelder", public),
+    Route("api-offering-list", lambda w, a: f"/api/v1/offerings?authority={a.ags}", public),
+    Route("api-offering-detail", lambda w, a: f"/api/v1/offerings/{_offering(w, a)}", public),
+    Route("api-responsibility", lambda w, a: f"/api/v1/responsibility?leika={w.town_service.leika_key}&ags={a.ags}",
+          public),
+    # staff API
+    Route("api-staff-authority-list", lambda w, a: "/api/v1/staff/authorities", staff_list),
+    Route("api-staff-team-list", lambda w, a: "/api/v1/staff/teams", staff_list),
+    Route("api-staff-team-detail", lambda w, a: f"/api/v1/staff/teams/{_team(w, a)}", staff_read),
+    Route("api-staff-offering-list", lambda w, a: "/api/v1/staff/offerings", staff_list),
+    Route("api-staff-offering-detail", lambda w, a: f"/api/v1/staff/offerings/{_offering(w, a)}", staff_read),
+    Route("api-staff-offering-detail", lambda w, a: f"/api/v1/staff/offerings/{_offering(w, a)}", staff_admin,
+          method="patch", data={"maturity": 4}),
+    Route("api-staff-audit-list", lambda w, a: "/api/v1/staff/audit-events", staff_list),
+    # back office
+    Route("backoffice:login", lambda w, a: "/backoffice/anmelden/", lambda role, target: {200} if role == "anonymous" else {302}),
+    Route("backoffice:home", lambda w, a: "/backoffice/", page_home),
+    Route("backoffice:dashboard", lambda w, a: f"/backoffice/{a.ags}/", page_read),
+    Route("backoffice:offerings", lambda w, a: f"/backoffice/{a.ags}/leistungen/", page_read),
+    Route("backoffice:offering-edit", lambda w, a: f"/backoffice/{a.ags}/leistungen/{_offering(w, a)}/", page_read),
+    Route("backoffice:teams", lambda w, a: f"/backoffice/{a.ags}/teams/", page_read),
+    Route("backoffice:audit-log", lambda w, a: f"/backoffice/{a.ags}/protokoll/", page_admin),
+]
+
+# Routes that are not authority data at all (framework plumbing), listed so the coverage check is explicit.
+NOT_TENANT_DATA = {"backoffice:logout", "set_language"}
+PORTAL_PUBLIC_PREFIX = "portal:"
+
+
+def _all_route_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns: list[URLPattern | URLResolver], namespace: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace == "admin":
+                    continue  # Django admin: superusers only, scoped by the admin classes
+                ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern.url_patterns, ns)
+            elif pattern.name:
+                names.add(namespace + pattern.name)
+
+    walk(get_resolver().url_patterns, "")
+    return names
+
+
+def test_every_url_is_in_the_matrix() -> None:
+    covered = {route.name for route in MATRIX} | NOT_TENANT_DATA | set(PORTAL_ROUTES)
+    missing = sorted(_all_route_names() - covered)
+    assert not missing, f"routes without an isolation decision: {missing}"
+
+
+def _client_for(world: World, role: str) -> Client:
+    client = Client()
+    if role != "anonymous":
+        client.force_login(getattr(world, role))
+    return client
+
+
+# Filled from the portal's URL configuration: every portal page is public by design.
+PORTAL_ROUTES: dict[str, Callable[[World, Authority], str]] = {}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route", MATRIX, ids=lambda r: f"{r.method}:{r.name}")
+def test_matrix(world: World, route: Route, role: str) -> None:
+    client = _client_for(world, role)
+    for target, authority in (("own", world.neuss),):
+        url = route.url(world, authority)
+        if route.method == "patch":
+            response = client.patch(url, data=route.data, content_type="application/json")
+        else:
+            response = client.get(url)
+        allowed = route.expect(role, target)
+        assert response.status_code in allowed, (
+            f"{role} {route.method.upper()} {url}: {response.status_code}, expected {allowed}")
+        if response.status_code >= 400 and url.startswith("/api/"):
+            assert response["Content-Type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize("role", ["caseworker_neuss", "caseworker_dormagen", "admin_neuss"])
+@pytest.mark.parametrize("url", ["/api/v1/staff/teams", "/api/v1/staff/offerings", "/api/v1/staff/audit-events",
+                                 "/api/v1/staff/authorities"])
+def test_staff_lists_show_only_own_authority(world: World, role: str, url: str) -> None:
+    user = getattr(world, role)
+    own = {m.authority.ags for m in user.memberships.select_related("authority")}
+    client = _client_for(world, role)
+    client.get(f"/api/v1/staff/teams/{_team(world, world.neuss)}")  # produce an audit event for Neuss
+    body = client.get(url).json()
+    rows = body["results"] if isinstance(body, dict) else body
+    for row in rows:
+        ags = row.get("authority") or row.get("ags")
+        assert ags in own, f"{role} sees {ags} in {url}"
+
+
+def test_kreis_admin_sees_the_whole_alliance(world: World) -> None:
+    client = _client_for(world, "kreis_admin")
+    rows = client.get("/api/v1/staff/offerings").json()["results"]
+    assert {row["authority"] for row in rows} == {"05162000", "05162024", "05162004"}
+
+
+def test_denied_read_of_other_town_leaves_no_data_and_reads_are_audited(world: World) -> None:
+    client = _client_for(world, "caseworker_dormagen")
+    neuss_team = _team(world, world.neuss)
+    assert client.get(f"/api/v1/staff/teams/{neuss_team}").status_code == 404
+    assert not AuditEvent.objects.filter(object_id=str(neuss_team), action=AuditEvent.Action.READ).exists()
+    own_team = _team(world, world.dormagen)
+    assert client.get(f"/api/v1/staff/teams/{own_team}").status_code == 200
+    event = AuditEvent.objects.get(object_id=str(own_team), action=AuditEvent.Action.READ)
+    assert event.actor == world.caseworker_dormagen
+    assert event.authority == world.dormagen
+    assert event.channel == "api"
