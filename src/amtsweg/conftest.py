@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from amtsweg.browser import chromium, page  # browser-test fixtures (Playwright, Chromium, axe-core)
 from amtsweg.testing import World, make_world
+
+__all__ = ["chromium", "page", "world"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -17,3 +20,4 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def world(db: None) -> World:
     return make_world()
+

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "amtsweg.catalog",
     "amtsweg.portal",
     "amtsweg.backoffice",
+    "amtsweg.demo",
 ]
 
 MIDDLEWARE = [
@@ -156,7 +157,6 @@ STORAGES = {
 }
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = DEBUG
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- security --------------------------------------------------------------------------------
 _HTTPS = env_bool("AMTSWEG_HTTPS", False)
@@ -194,8 +194,9 @@ SEARCH_MAX_QUERY_LENGTH = 200
 # --- API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first, so that unauthenticated API calls get 401 with a WWW-Authenticate header.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

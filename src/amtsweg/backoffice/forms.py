@@ -47,6 +47,8 @@ class StaffLoginForm(AuthenticationForm):
 
 
 class OfferingForm(forms.ModelForm[ServiceOffering]):
+    online_url = forms.URLField(label=_("Online-Dienst"), required=False, assume_scheme="https", max_length=200)
+
     class Meta:
         model = ServiceOffering
         fields = ["enabled", "maturity", "online_url", "contact_email", "contact_phone", "office"]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from amtsweg.tenancy.models import Authority
 
 POSTCODE_RE = re.compile(r"^\d{5}$")
+POSTCODE_MESSAGE = _("Bitte geben Sie eine Postleitzahl mit 5 Ziffern ein.")
 
 
 class ResidenceForm(forms.Form):
@@ -21,8 +22,10 @@ class ResidenceForm(forms.Form):
     """
 
     plz = forms.CharField(label=_("Postleitzahl"), required=False, max_length=10, strip=True,
+                          widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code",
+                                                        "class": "input--short", "size": "6"}),
                           help_text=_("5 Ziffern, z. B. 41460"),
-                          error_messages={"max_length": _("Bitte geben Sie eine Postleitzahl mit 5 Ziffern ein.")})
+                          error_messages={"max_length": POSTCODE_MESSAGE})
     strasse = forms.CharField(label=_("Straße (ohne Hausnummer)"), required=False, max_length=200, strip=True,
                               help_text=_("Nur nötig, wenn die Postleitzahl zu mehreren Orten gehört."),
                               error_messages={"max_length": _("Der Straßenname ist zu lang.")})
@@ -31,12 +34,14 @@ class ResidenceForm(forms.Form):
 
     def __init__(self, *args: Any, towns: list[Authority], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["ags"].choices = [("", _("– bitte wählen –")), *_town_choices(towns)]
+        ags = self.fields["ags"]
+        assert isinstance(ags, forms.ChoiceField)
+        ags.choices = [("", _("Bitte wählen")), *_town_choices(towns)]
 
     def clean_plz(self) -> str:
         plz: str = self.cleaned_data.get("plz", "")
         if plz and not POSTCODE_RE.fullmatch(plz):
-            raise forms.ValidationError(_("Bitte geben Sie eine Postleitzahl mit 5 Ziffern ein."), code="invalid")
+            raise forms.ValidationError(POSTCODE_MESSAGE, code="invalid")
         return plz
 
     def clean(self) -> dict[str, Any]:
@@ -44,7 +49,8 @@ class ResidenceForm(forms.Form):
         if cleaned.get("ags") or cleaned.get("plz") or self.errors:
             return cleaned
         if "plz" in self.data:
-            self.add_error("plz", forms.ValidationError(_("Bitte geben Sie Ihre Postleitzahl ein."), code="required"))
+            self.add_error("plz", forms.ValidationError(_("Bitte geben Sie Ihre Postleitzahl ein."),
+                                                        code="required"))
         else:
             self.add_error("ags", forms.ValidationError(_("Bitte wählen Sie einen Ort aus der Liste."),
                                                         code="required"))

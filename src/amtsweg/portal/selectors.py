@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,7 +128,9 @@ def office_page(*, authority_slug: str, office_slug: str) -> OfficePage:
         for value, label in OpeningHours.Weekday.choices
     ]
     offerings = list(
-        ServiceOffering.objects.filter(office=office, enabled=True).select_related("service").order_by("service__name")
+        ServiceOffering.objects.filter(office=office, enabled=True)
+        .select_related("service")
+        .order_by("service__name")
     )
     return OfficePage(office=office, authority=authority, hours=hours, has_hours=bool(by_day),
                       offerings=offerings)
@@ -141,7 +143,7 @@ def _services_prefetch() -> Prefetch[Any]:
 @dataclass(frozen=True)
 class ThemenfeldPage:
     themenfeld: Themenfeld
-    lebenslagen: list[Lebenslage]
+    lebenslagen: Sequence[Lebenslage]
     ozg_services: list[OzgService]
 
 
@@ -222,7 +224,8 @@ def offering_with_relations(offering: ServiceOffering | None) -> ServiceOffering
     """Re-read an offering with its office and authority in one query (the resolver may return a bare row)."""
     if offering is None:
         return None
-    return ServiceOffering.objects.select_related("office__authority", "authority").filter(pk=offering.pk).first()
+    related = ServiceOffering.objects.select_related("office__authority", "authority")
+    return related.filter(pk=offering.pk).first()
 
 
 # --- theme stylesheet -------------------------------------------------------------------------
@@ -246,7 +249,8 @@ def contrast_ratio(first: str, second: str) -> float:
 
 def text_colour_on(background: str) -> str:
     """Black or white, whichever reads better on ``background``."""
-    return "#ffffff" if contrast_ratio(background, "#ffffff") >= contrast_ratio(background, "#000000") else "#000000"
+    on_white = contrast_ratio(background, "#ffffff")
+    return "#ffffff" if on_white >= contrast_ratio(background, "#000000") else "#000000"
 
 
 @dataclass(frozen=True)

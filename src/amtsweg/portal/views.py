@@ -13,9 +13,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from amtsweg.catalog.selectors import service_search
+from amtsweg.catalog import selectors as catalog_selectors
 from amtsweg.core.problems import Problem
-from amtsweg.tenancy.responsibility import AddressAmbiguous, responsibility_resolve
+from amtsweg.tenancy import responsibility as tenancy_responsibility
+from amtsweg.tenancy.responsibility import AddressAmbiguous
 
 from . import selectors
 from .forms import ResidenceForm
@@ -138,7 +139,7 @@ def search(request: HttpRequest) -> HttpResponse:
     status = 200
     if query:
         try:
-            results = service_search(query=query, limit=SEARCH_PAGE_SIZE,
+            results = catalog_selectors.service_search(query=query, limit=SEARCH_PAGE_SIZE,
                                      offset=(page_number - 1) * SEARCH_PAGE_SIZE)
         except Problem as problem:
             context["error"] = problem_message(problem)
@@ -179,7 +180,7 @@ def service_detail(request: HttpRequest, leika_key: str) -> HttpResponse:
             status = 400
         else:
             try:
-                responsibility = responsibility_resolve(
+                responsibility = tenancy_responsibility.responsibility_resolve(
                     service=service,
                     ags=form.cleaned_data["ags"] or None,
                     postcode=None if form.cleaned_data["ags"] else form.cleaned_data["plz"] or None,
@@ -219,4 +220,5 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _error(request, 500, _("Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später erneut."))
+    return _error(request, 500,
+                  _("Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später erneut."))

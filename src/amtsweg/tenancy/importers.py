@@ -161,8 +161,8 @@ def municipalities_read(*, ags_path: Path, rs_path: Path, prefix: str = "") -> t
             skipped += 1
             continue
         official_name = row.values[NAME_COLUMN]
-        rs = rs_by_ags.get(ags)
-        if rs is None:
+        partner = rs_by_ags.get(ags)
+        if partner is None:
             # The lists disagree: accept the one orphan RS of the same Kreis with the same name.
             candidates = [key for key in orphan_rs
                           if key[:5] == ags[:5] and rs_rows[key].values[NAME_COLUMN] == official_name]
@@ -171,9 +171,9 @@ def municipalities_read(*, ags_path: Path, rs_path: Path, prefix: str = "") -> t
                                         f"AGS {ags} ({official_name}) hat keinen Partner in {rs_list.file}.",
                                         f"AGS {ags} ({official_name}) has no partner in {rs_list.file}."))
                 continue
-            rs = candidates[0]
-            orphan_rs.discard(rs)
-            warnings.append(f"AGS {ags} ({official_name}): RS {rs} über den Namen zugeordnet, "
+            partner = candidates[0]
+            orphan_rs.discard(partner)
+            warnings.append(f"AGS {ags} ({official_name}): RS {partner} über den Namen zugeordnet, "
                             f"weil RS[0:5]+RS[9:12] nicht passt.")
         municipalities_in_kreis = per_kreis[ags[:5]]
         if len(municipalities_in_kreis) == 1 and ags.endswith("000"):
@@ -182,7 +182,7 @@ def municipalities_read(*, ags_path: Path, rs_path: Path, prefix: str = "") -> t
             kind = Authority.Kind.STADT
         else:
             kind = Authority.Kind.GEMEINDE
-        selected.append(Municipality(ags, rs, official_name, kind, row.line))
+        selected.append(Municipality(ags, partner, official_name, kind, row.line))
     if errors:
         raise ImportFileError(errors)
     if not selected:
@@ -237,12 +237,14 @@ def authorities_import(*, ags_path: Path, rs_path: Path, prefix: str = "", allia
         raise ImportFileError([FileError("--kreis-name", 0,
                                          "Ein Kreis kann nur mit einem 5-stelligen Kreisschlüssel als "
                                          "--prefix angelegt werden.",
-                                         "A Kreis can only be created with a 5-digit Kreis key as --prefix.")])
+                                         "A Kreis can only be created with a 5-digit Kreis key as "
+                                         "--prefix.")])
     alliance: Alliance | None = None
     if alliance_slug:
         alliance = Alliance.objects.filter(slug=alliance_slug).first()
         if alliance is None:
-            raise ImportFileError([FileError("--alliance", 0, f"Einen Verbund „{alliance_slug}“ gibt es nicht.",
+            raise ImportFileError([FileError("--alliance", 0,
+                                             f"Einen Verbund „{alliance_slug}“ gibt es nicht.",
                                              f"There is no alliance '{alliance_slug}'.")])
 
     municipalities, skipped, warnings = municipalities_read(ags_path=ags_path, rs_path=rs_path, prefix=prefix)
@@ -273,8 +275,8 @@ def _write(result: AuthorityImportResult, municipalities: list[Municipality], *,
 
     if kreis_key and kreis_name:
         kreis = existing.get(f"{kreis_key}000")
-        kreis_values: dict[str, object] = {"kind": Authority.Kind.KREIS, "regional_key": f"{kreis_key}0000000",
-                                           **alliance_values}
+        kreis_values: dict[str, object] = {"kind": Authority.Kind.KREIS,
+                                           "regional_key": f"{kreis_key}0000000", **alliance_values}
         if kreis is None:
             kreis = Authority.objects.create(name=kreis_name, official_name=kreis_name, ags=f"{kreis_key}000",
                                              slug=_slug_unique(kreis_name, f"{kreis_key}000", taken_slugs),
@@ -290,17 +292,18 @@ def _write(result: AuthorityImportResult, municipalities: list[Municipality], *,
     new: list[Authority] = []
     changed: list[Authority] = []
     for municipality in municipalities:
-        parent = kreise.get(municipality.ags[:5]) if municipality.kind != Authority.Kind.KREISFREIE_STADT else None
+        kreisfrei = municipality.kind == Authority.Kind.KREISFREIE_STADT
+        parent = None if kreisfrei else kreise.get(municipality.ags[:5])
         values: dict[str, object] = {"kind": municipality.kind, "regional_key": municipality.regional_key,
                                      **alliance_values}
         authority = existing.get(municipality.ags)
         if authority is None:
-            new.append(Authority(ags=municipality.ags, name=municipality.name,
-                                 official_name=municipality.official_name, parent=parent,
-                                 slug=_slug_unique(municipality.name, municipality.ags, taken_slugs), **values))
+            slug = _slug_unique(municipality.name, municipality.ags, taken_slugs)
+            new.append(Authority(ags=municipality.ags, name=municipality.name, slug=slug,
+                                 official_name=municipality.official_name, parent=parent, **values))
             continue
-        if parent is not None or municipality.kind == Authority.Kind.KREISFREIE_STADT:
-            values["parent_id"] = parent.pk if parent else None  # without a known Kreis, keep whatever parent was set by hand
+        if parent is not None or kreisfrei:  # without a known Kreis, keep a parent set by hand
+            values["parent_id"] = parent.pk if parent else None
         if _apply(authority, official_name=municipality.official_name, name=municipality.name, **values):
             changed.append(authority)
         else:
@@ -382,18 +385,21 @@ def postcodes_import(*, path: Path) -> PostcodeImportResult:
                                     "import_authorities ausführen.",
                                     f"There is no authority with AGS {ags}; run import_authorities first."))
         elif authority.kind == Authority.Kind.KREIS:
-            errors.append(FileError(file, line, f"AGS {ags} ist ein Kreis; PLZ-Gebiete gehören zu Städten und "
-                                    "Gemeinden.",
-                                    f"AGS {ags} is a Kreis; postcode areas belong to towns and municipalities."))
+            errors.append(FileError(file, line,
+                                    f"AGS {ags} ist ein Kreis; PLZ-Gebiete gehören zu Städten und Gemeinden.",
+                                    f"AGS {ags} is a Kreis; postcode areas belong to towns and "
+                                    "municipalities."))
         key = (postcode, street_key(street), ags)
         if key in seen:
-            errors.append(FileError(file, line, f"Doppelt: dieselbe Zuordnung steht schon in Zeile {seen[key]}.",
+            errors.append(FileError(file, line,
+                                    f"Doppelt: dieselbe Zuordnung steht schon in Zeile {seen[key]}.",
                                     f"Duplicate: the same mapping already appears on line {seen[key]}."))
         seen.setdefault(key, line)
     if errors:
         raise ImportFileError(errors)
     if not rows:
-        raise ImportFileError([FileError(file, 0, "Die Datei enthält keine Zeilen.", "The file has no rows.")])
+        raise ImportFileError([FileError(file, 0, "Die Datei enthält keine Zeilen.",
+                                         "The file has no rows.")])
 
     result = PostcodeImportResult(postcodes=len({postcode for _, postcode, _, _ in rows}))
     wanted = {(postcode, street, ags) for _, postcode, street, ags in rows}
@@ -401,7 +407,8 @@ def postcodes_import(*, path: Path) -> PostcodeImportResult:
         current = PostcodeArea.objects.filter(postcode__in={postcode for _, postcode, _, _ in rows})
         stale: list[int] = []
         present: set[tuple[str, str, str]] = set()
-        for area_id, postcode, street, ags in current.values_list("pk", "postcode", "street", "authority__ags"):
+        for area_id, postcode, street, ags in current.values_list("pk", "postcode", "street",
+                                                                  "authority__ags"):
             if (postcode, street, ags) in wanted:
                 present.add((postcode, street, ags))
             else:

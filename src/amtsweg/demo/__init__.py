@@ -1,0 +1,1 @@
+"""Demo data of the Rhein-Kreis Neuss for the two-command demo and manual testing."""
