@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from search_quality import setup_django  # noqa: E402
+from search_quality import setup_django
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -56,13 +56,21 @@ def main() -> int:
                 started = time.perf_counter()
                 service_search(query=query)
                 timings.append((time.perf_counter() - started) * 1000)
-        print(f"machine: {platform.machine()} {platform.python_implementation()} {platform.python_version()}, "
-              f"services: {Service.objects.count()}, index terms: {len(index.postings)}")
-        print(f"cold index build: {cold * 1000:.0f} ms (of which analysis {index.build_seconds * 1000:.0f} ms)")
+        print(
+            f"machine: {platform.machine()} {platform.python_implementation()} {platform.python_version()}, "
+            f"services: {Service.objects.count()}, index terms: {len(index.postings)}"
+        )
+        print(
+            f"cold index build: {cold * 1000:.0f} ms (of which analysis {index.build_seconds * 1000:.0f} ms)"
+        )
         print(f"version-stamp check: median {statistics.median(stamp_times) * 1000:.3f} ms")
-        print(f"queries: {len(queries)} whole + {len(typed)} typed prefixes, x{args.repeat} = {len(timings)} calls")
-        print(f"p50 {percentile(timings, 0.5):.2f} ms  p95 {percentile(timings, 0.95):.2f} ms  "
-              f"p99 {percentile(timings, 0.99):.2f} ms  max {max(timings):.2f} ms")
+        print(
+            f"queries: {len(queries)} whole + {len(typed)} typed prefixes, x{args.repeat} = {len(timings)} calls"
+        )
+        print(
+            f"p50 {percentile(timings, 0.5):.2f} ms  p95 {percentile(timings, 0.95):.2f} ms  "
+            f"p99 {percentile(timings, 0.99):.2f} ms  max {max(timings):.2f} ms"
+        )
     return 0
 
 

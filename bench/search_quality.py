@@ -25,8 +25,15 @@ def setup_django(directory: str) -> None:
 
     call_command("migrate", run_syncdb=True, verbosity=0)
     ozg = Path(settings.SHARED_DATA_DIR) / "ozg"
-    call_command("import_catalog", "--ozg", str(ozg / "ozg_leistungen.csv"), "--leika",
-                 str(ozg / "leika_leistungen.csv"), verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command(
+        "import_catalog",
+        "--ozg",
+        str(ozg / "ozg_leistungen.csv"),
+        "--leika",
+        str(ozg / "leika_leistungen.csv"),
+        verbosity=0,
+        stdout=open(os.devnull, "w"),
+    )
 
 
 def main() -> int:
@@ -42,8 +49,10 @@ def main() -> int:
             if marker:
                 for line in outcome.top:
                     print(f"        {line}")
-        print(f"\nqueries: {len(report.outcomes)}  hit@1: {report.hit_rate(1):.3f}  "
-              f"hit@3: {report.hit_rate(3):.3f}  MRR: {report.mrr:.3f}")
+        print(
+            f"\nqueries: {len(report.outcomes)}  hit@1: {report.hit_rate(1):.3f}  "
+            f"hit@3: {report.hit_rate(3):.3f}  MRR: {report.mrr:.3f}"
+        )
     return 0
 
 

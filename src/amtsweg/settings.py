@@ -111,7 +111,9 @@ TEMPLATES = [
 
 _default_db = f"sqlite:///{DATA_DIR / 'amtsweg.sqlite3'}"
 DATABASES: dict[str, Any] = {
-    "default": dj_database_url.parse(env("DATABASE_URL", _default_db), conn_max_age=60, conn_health_checks=True)
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", _default_db), conn_max_age=60, conn_health_checks=True
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while one writer commits; IMMEDIATE avoids lock upgrades that deadlock.
@@ -192,7 +194,7 @@ LOGIN_RATE_WINDOW = int(env("AMTSWEG_LOGIN_RATE_WINDOW", "300"))
 SEARCH_MAX_QUERY_LENGTH = 200
 
 # --- API ---------------------------------------------------------------------------------------
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that unauthenticated API calls get 401 with a WWW-Authenticate header.
         "rest_framework.authentication.TokenAuthentication",

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from amtsweg.catalog.models import Service, ServiceOffering, Themenfeld
+from amtsweg.catalog.models import Lebenslage, Service, ServiceOffering, Themenfeld
 from amtsweg.identity.models import User
 from amtsweg.tenancy.models import Alliance, Authority, Membership, Office, PostcodeArea, Team
 
-PASSWORD = "Amtsweg-Test-2026!"
+PASSWORD = "Amtsweg-Test-2026!"  # noqa: S105  (test accounts only)
 
 
 @dataclass
@@ -39,23 +39,57 @@ class World:
 
 
 def make_user(email: str, *, kind: str = User.Kind.STAFF, first: str = "", last: str = "") -> User:
-    return User.objects.create_user(email=email, password=PASSWORD, kind=kind, first_name=first, last_name=last)
+    return User.objects.create_user(
+        email=email, password=PASSWORD, kind=kind, first_name=first, last_name=last
+    )
 
 
 def make_world() -> World:
     alliance = Alliance.objects.create(name="Rhein-Kreis Neuss", slug="rhein-kreis-neuss")
-    kreis = Authority.objects.create(alliance=alliance, kind=Authority.Kind.KREIS, name="Rhein-Kreis Neuss",
-                                     slug="rhein-kreis-neuss", ags="05162000", regional_key="051620000000")
-    neuss = Authority.objects.create(alliance=alliance, kind=Authority.Kind.STADT, name="Neuss", slug="neuss",
-                                     ags="05162024", regional_key="051620024024", parent=kreis)
-    dormagen = Authority.objects.create(alliance=alliance, kind=Authority.Kind.STADT, name="Dormagen",
-                                        slug="dormagen", ags="05162004", regional_key="051620004004", parent=kreis)
+    kreis = Authority.objects.create(
+        alliance=alliance,
+        kind=Authority.Kind.KREIS,
+        name="Rhein-Kreis Neuss",
+        slug="rhein-kreis-neuss",
+        ags="05162000",
+        regional_key="051620000000",
+    )
+    neuss = Authority.objects.create(
+        alliance=alliance,
+        kind=Authority.Kind.STADT,
+        name="Neuss",
+        slug="neuss",
+        ags="05162024",
+        regional_key="051620024024",
+        parent=kreis,
+    )
+    dormagen = Authority.objects.create(
+        alliance=alliance,
+        kind=Authority.Kind.STADT,
+        name="Dormagen",
+        slug="dormagen",
+        ags="05162004",
+        regional_key="051620004004",
+        parent=kreis,
+    )
     for town, postcode in ((neuss, "41460"), (dormagen, "41539")):
         PostcodeArea.objects.create(postcode=postcode, authority=town)
-        Office.objects.create(authority=town, name="Bürgerbüro", slug="buergerbuero", street="Markt 1",
-                              postcode=postcode, city=town.name)
-    Office.objects.create(authority=kreis, name="Straßenverkehrsamt", slug="strassenverkehrsamt",
-                          street="Lindenstraße 10", postcode="41515", city="Grevenbroich")
+        Office.objects.create(
+            authority=town,
+            name="Bürgerbüro",
+            slug="buergerbuero",
+            street="Markt 1",
+            postcode=postcode,
+            city=town.name,
+        )
+    Office.objects.create(
+        authority=kreis,
+        name="Straßenverkehrsamt",
+        slug="strassenverkehrsamt",
+        street="Lindenstraße 10",
+        postcode="41515",
+        city="Grevenbroich",
+    )
 
     citizen = make_user("clara@example.org", kind=User.Kind.CITIZEN, first="Clara", last="Citizen")
     caseworker_neuss = make_user("nora@neuss.example", first="Nora", last="Neuss")
@@ -70,16 +104,34 @@ def make_world() -> World:
     Team.objects.create(authority=dormagen, name="Bürgerservice").members.add(caseworker_dormagen)
     Team.objects.create(authority=kreis, name="Zulassungsstelle")
 
-    Themenfeld.objects.create(name="Mobilität & Reisen", slug="mobilitaet-reisen")
-    town_service = Service.objects.create(leika_key="99115005000000", name="Meldebescheinigung Ausstellung",
-                                          responsible_level=Service.Level.TOWN)
-    kreis_service = Service.objects.create(leika_key="99036012104000", name="Fahrzeugzulassung Adressänderung",
-                                           responsible_level=Service.Level.KREIS)
+    mobility = Themenfeld.objects.create(name="Mobilität & Reisen", slug="mobilitaet-reisen")
+    Lebenslage.objects.create(name="Umzug", slug="umzug", themenfeld=mobility)
+    town_service = Service.objects.create(
+        leika_key="99115005000000",
+        name="Meldebescheinigung Ausstellung",
+        responsible_level=Service.Level.TOWN,
+    )
+    kreis_service = Service.objects.create(
+        leika_key="99036012104000",
+        name="Fahrzeugzulassung Adressänderung",
+        responsible_level=Service.Level.KREIS,
+    )
     for town in (neuss, dormagen):
         ServiceOffering.objects.create(service=town_service, authority=town, maturity=3)
     ServiceOffering.objects.create(service=kreis_service, authority=kreis, maturity=2)
-    return World(alliance, kreis, neuss, dormagen, citizen, caseworker_neuss, caseworker_dormagen, admin_neuss,
-                 kreis_admin, town_service, kreis_service)
+    return World(
+        alliance,
+        kreis,
+        neuss,
+        dormagen,
+        citizen,
+        caseworker_neuss,
+        caseworker_dormagen,
+        admin_neuss,
+        kreis_admin,
+        town_service,
+        kreis_service,
+    )
 
 
 def shared_data(relative: str) -> Path:

@@ -19,8 +19,9 @@ from amtsweg.tenancy.models import Authority, Office
 class StaffLoginForm(AuthenticationForm):
     """Login for staff accounts only, rate limited per client address and per account."""
 
-    username = forms.EmailField(label=_("E-Mail-Adresse"), widget=forms.EmailInput(attrs={"autofocus": True,
-                                                                                           "autocomplete": "email"}))
+    username = forms.EmailField(
+        label=_("E-Mail-Adresse"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _("E-Mail-Adresse oder Passwort ist falsch."),
@@ -35,8 +36,10 @@ class StaffLoginForm(AuthenticationForm):
         limit, window = settings.LOGIN_RATE_LIMIT, settings.LOGIN_RATE_WINDOW
         email = str(self.data.get("username", "")).strip().lower()
         address = ratelimit.client_address(self.request) if self.request else "unknown"
-        if not (ratelimit.hit("login-ip", address, limit=limit * 3, window=window)
-                and ratelimit.hit("login-account", email, limit=limit, window=window)):
+        if not (
+            ratelimit.hit("login-ip", address, limit=limit * 3, window=window)
+            and ratelimit.hit("login-account", email, limit=limit, window=window)
+        ):
             raise forms.ValidationError(self.error_messages["rate_limited"], code="rate_limited")
         return super().clean()
 
@@ -47,7 +50,9 @@ class StaffLoginForm(AuthenticationForm):
 
 
 class OfferingForm(forms.ModelForm[ServiceOffering]):
-    online_url = forms.URLField(label=_("Online-Dienst"), required=False, assume_scheme="https", max_length=200)
+    online_url = forms.URLField(
+        label=_("Online-Dienst"), required=False, assume_scheme="https", max_length=200
+    )
 
     class Meta:
         model = ServiceOffering

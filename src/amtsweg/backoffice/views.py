@@ -34,16 +34,23 @@ class LoginView(auth_views.LoginView):
 def _staff_only(request: HttpRequest) -> HttpResponse | None:
     user = request.user
     if not (isinstance(user, User) and user.is_staff_account):
-        return render(request, "portal/error.html",
-                      {"status": 403, "message": _("Der Backoffice ist nur für Dienstkonten.")}, status=403)
+        return render(
+            request,
+            "portal/error.html",
+            {"status": 403, "message": _("Der Backoffice ist nur für Dienstkonten.")},
+            status=403,
+        )
     return None
 
 
 def _context(request: HttpRequest, authority: Authority | None = None, **extra: object) -> dict[str, object]:
     authorities = list(access.authorities_for(request.user).order_by("name"))
-    return {"authorities": authorities, "current_authority": authority,
-            "is_admin": authority is not None and access.can_access(request.user, authority, administer=True),
-            **extra}
+    return {
+        "authorities": authorities,
+        "current_authority": authority,
+        "is_admin": authority is not None and access.can_access(request.user, authority, administer=True),
+        **extra,
+    }
 
 
 @login_required
@@ -71,9 +78,13 @@ def dashboard(request: HttpRequest, ags: str) -> HttpResponse:
     authority = access.authority_for_user(request.user, ags)
     request.session[SESSION_AUTHORITY] = authority.ags
     offerings = access.scope(ServiceOffering.objects.filter(authority=authority), request.user)
-    context = _context(request, authority, offering_count=offerings.count(),
-                       online_count=offerings.filter(enabled=True, maturity__gte=3).count(),
-                       team_count=access.scope(Team.objects.filter(authority=authority), request.user).count())
+    context = _context(
+        request,
+        authority,
+        offering_count=offerings.count(),
+        online_count=offerings.filter(enabled=True, maturity__gte=3).count(),
+        team_count=access.scope(Team.objects.filter(authority=authority), request.user).count(),
+    )
     return render(request, "backoffice/dashboard.html", context)
 
 
@@ -83,8 +94,11 @@ def offering_list(request: HttpRequest, ags: str) -> HttpResponse:
     if denied:
         return denied
     authority = access.authority_for_user(request.user, ags)
-    offerings = access.scope(ServiceOffering.objects.filter(authority=authority), request.user).select_related(
-        "service", "office").order_by("service__name")
+    offerings = (
+        access.scope(ServiceOffering.objects.filter(authority=authority), request.user)
+        .select_related("service", "office")
+        .order_by("service__name")
+    )
     page = Paginator(offerings, 50).get_page(request.GET.get("seite"))
     return render(request, "backoffice/offering_list.html", _context(request, authority, page=page))
 
@@ -96,26 +110,42 @@ def offering_edit(request: HttpRequest, ags: str, pk: int) -> HttpResponse:
     if denied:
         return denied
     authority = access.authority_for_user(request.user, ags)
-    offering = access.get_for_user(ServiceOffering.objects.filter(authority=authority).select_related("service"),
-                                   request.user, channel=CHANNEL, pk=pk)
+    offering = access.get_for_user(
+        ServiceOffering.objects.filter(authority=authority).select_related("service"),
+        request.user,
+        channel=CHANNEL,
+        pk=pk,
+    )
     can_edit = access.can_access(request.user, authority, administer=True)
-    form = OfferingForm(request.POST if request.method == "POST" else None, instance=offering, authority=authority)
+    form = OfferingForm(
+        request.POST if request.method == "POST" else None, instance=offering, authority=authority
+    )
     if request.method == "POST":
         if not can_edit:
-            return render(request, "portal/error.html",
-                          {"status": 403, "message": _("Nur die Administration der Behörde darf das ändern.")},
-                          status=403)
+            return render(
+                request,
+                "portal/error.html",
+                {"status": 403, "message": _("Nur die Administration der Behörde darf das ändern.")},
+                status=403,
+            )
         if form.is_valid():
             try:
-                offering_update(offering=offering, actor=request.user,
-                                data={name: form.cleaned_data[name] for name in form.changed_data}, channel=CHANNEL)
+                offering_update(
+                    offering=offering,
+                    actor=request.user,
+                    data={name: form.cleaned_data[name] for name in form.changed_data},
+                    channel=CHANNEL,
+                )
             except Problem as problem:
                 form.add_error(None, problem.detail_de)
             else:
                 messages.success(request, _("Das Leistungsangebot wurde gespeichert."))
                 return HttpResponseRedirect(reverse("backoffice:offerings", kwargs={"ags": ags}))
-    return render(request, "backoffice/offering_edit.html",
-                  _context(request, authority, offering=offering, form=form, can_edit=can_edit))
+    return render(
+        request,
+        "backoffice/offering_edit.html",
+        _context(request, authority, offering=offering, form=form, can_edit=can_edit),
+    )
 
 
 @login_required
@@ -135,5 +165,7 @@ def audit_log(request: HttpRequest, ags: str) -> HttpResponse:
         return denied
     authority = access.authority_for_user(request.user, ags, administer=True)
     events = access.scope(AuditEvent.objects.filter(authority=authority), request.user, administer=True)
-    page = Paginator(events.select_related("actor").order_by("-at", "-id"), 50).get_page(request.GET.get("seite"))
+    page = Paginator(events.select_related("actor").order_by("-at", "-id"), 50).get_page(
+        request.GET.get("seite")
+    )
     return render(request, "backoffice/audit_log.html", _context(request, authority, page=page))

@@ -27,8 +27,12 @@ from .services import offering_update
 
 
 class ServiceQuery(serializers.Serializer[Any]):
-    q = serializers.CharField(required=False, allow_blank=True, max_length=10_000,
-                              help_text="Search words, e.g. 'Auto ummelden'; results are ranked best first.")
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=10_000,
+        help_text="Search words, e.g. 'Auto ummelden'; results are ranked best first.",
+    )
     themenfeld = serializers.SlugField(required=False, help_text="Only services of this Themenfeld (slug)")
     limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=20)
     offset = serializers.IntegerField(required=False, min_value=0, max_value=100_000, default=0)
@@ -44,8 +48,12 @@ class ServiceList(generics.GenericAPIView[Service]):
 
     serializer_class = ServiceSummarySerializer
 
-    @extend_schema(parameters=[ServiceQuery], responses=ServicePageSerializer, tags=["catalogue"],
-                   operation_id="services_list")
+    @extend_schema(
+        parameters=[ServiceQuery],
+        responses=ServicePageSerializer,
+        tags=["catalogue"],
+        operation_id="services_list",
+    )
     def get(self, request: Request) -> Response:
         params = validated_query(ServiceQuery, request)
         limit, offset = params["limit"], params["offset"]
@@ -89,8 +97,11 @@ class OfferingList(generics.ListAPIView[ServiceOffering]):
 
     def get_queryset(self) -> QuerySet[ServiceOffering]:
         params = validated_query(OfferingFilter, self.request)
-        queryset = ServiceOffering.objects.filter(enabled=True, authority__is_active=True).select_related(
-            "service", "authority").order_by("id")
+        queryset = (
+            ServiceOffering.objects.filter(enabled=True, authority__is_active=True)
+            .select_related("service", "authority")
+            .order_by("id")
+        )
         if "authority" in params:
             queryset = queryset.filter(authority__ags=params["authority"])
         if "service" in params:
@@ -102,7 +113,8 @@ class OfferingList(generics.ListAPIView[ServiceOffering]):
 class OfferingDetail(generics.RetrieveAPIView[ServiceOffering]):
     serializer_class = OfferingSerializer
     queryset = ServiceOffering.objects.filter(enabled=True, authority__is_active=True).select_related(
-        "service", "authority")
+        "service", "authority"
+    )
 
 
 @extend_schema(parameters=[OfferingFilter], tags=["staff"])
@@ -115,7 +127,8 @@ class StaffOfferingList(generics.ListAPIView[ServiceOffering]):
     def get_queryset(self) -> QuerySet[ServiceOffering]:
         params = validated_query(OfferingFilter, self.request)
         queryset = access.scope(ServiceOffering.objects.all(), self.request.user).select_related(
-            "service", "authority")
+            "service", "authority"
+        )
         if "authority" in params:
             queryset = queryset.filter(authority__ags=params["authority"])
         if "service" in params:
@@ -123,7 +136,9 @@ class StaffOfferingList(generics.ListAPIView[ServiceOffering]):
         return queryset.order_by("authority__ags", "service__name", "id")
 
 
-@extend_schema(tags=["staff"], methods=["PATCH"], request=OfferingUpdateSerializer, responses=OfferingSerializer)
+@extend_schema(
+    tags=["staff"], methods=["PATCH"], request=OfferingUpdateSerializer, responses=OfferingSerializer
+)
 @extend_schema(tags=["staff"], methods=["GET"], responses=OfferingSerializer)
 class StaffOfferingDetail(generics.GenericAPIView[ServiceOffering]):
     """Read or change one offering; changing needs the authority administrator role."""
@@ -132,8 +147,12 @@ class StaffOfferingDetail(generics.GenericAPIView[ServiceOffering]):
     permission_classes = [IsStaffAccount]
 
     def _offering(self) -> ServiceOffering:
-        return access.get_for_user(ServiceOffering.objects.select_related("service", "authority"),
-                                   self.request.user, channel=CHANNEL_API, pk=self.kwargs["pk"])
+        return access.get_for_user(
+            ServiceOffering.objects.select_related("service", "authority"),
+            self.request.user,
+            channel=CHANNEL_API,
+            pk=self.kwargs["pk"],
+        )
 
     def get(self, request: Request, pk: int) -> Response:
         return Response(OfferingSerializer(self._offering()).data)
@@ -142,8 +161,9 @@ class StaffOfferingDetail(generics.GenericAPIView[ServiceOffering]):
         offering = self._offering()
         update = OfferingUpdateSerializer(data=request.data, partial=True)
         update.is_valid(raise_exception=True)
-        updated = offering_update(offering=offering, actor=request.user, data=dict(update.validated_data),
-                                  channel=CHANNEL_API)
+        updated = offering_update(
+            offering=offering, actor=request.user, data=dict(update.validated_data), channel=CHANNEL_API
+        )
         return Response(OfferingSerializer(updated).data)
 
 

@@ -27,8 +27,9 @@ LEIKA_COLUMNS = ("leika_key", "name", "leika_typ", "ozg_id")
 
 _OZG_ID = re.compile(r"^\d{1,6}$")
 _LEIKA_KEY = re.compile(r"^\d{14}$")
-_TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss",
-                                  "ẞ": "SS"})
+_TRANSLITERATION = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss", "ẞ": "SS"}
+)
 
 
 def german_slugify(value: str, *, max_length: int) -> str:
@@ -101,20 +102,30 @@ class _Parsed:
     errors: list[RowError] = field(default_factory=list)
 
 
-def _read_rows(path: Path, columns: tuple[str, ...], errors: list[RowError]) -> Iterator[tuple[int, dict[str, str]]]:
+def _read_rows(
+    path: Path, columns: tuple[str, ...], errors: list[RowError]
+) -> Iterator[tuple[int, dict[str, str]]]:
     """Rows of a CSV file as (line number, values); problems with the file itself go to ``errors``."""
     name = path.name
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        errors.append(RowError(name, 0, _("Die Datei kann nicht gelesen werden: %(reason)s") % {"reason": exc.strerror}))
+        errors.append(
+            RowError(name, 0, _("Die Datei kann nicht gelesen werden: %(reason)s") % {"reason": exc.strerror})
+        )
         return
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        errors.append(RowError(name, line, _("Die Datei ist nicht UTF-8-kodiert (ungültiges Byte an Position %(pos)d).")
-                               % {"pos": exc.start}))
+        errors.append(
+            RowError(
+                name,
+                line,
+                _("Die Datei ist nicht UTF-8-kodiert (ungültiges Byte an Position %(pos)d).")
+                % {"pos": exc.start},
+            )
+        )
         return
     if not text.strip():
         errors.append(RowError(name, 1, _("Die Datei ist leer.")))
@@ -123,13 +134,21 @@ def _read_rows(path: Path, columns: tuple[str, ...], errors: list[RowError]) -> 
     try:
         header = [cell.strip() for cell in next(reader)]
     except csv.Error as exc:
-        errors.append(RowError(name, 1, _("Die Kopfzeile ist kein gültiges CSV: %(reason)s") % {"reason": exc}))
+        errors.append(
+            RowError(name, 1, _("Die Kopfzeile ist kein gültiges CSV: %(reason)s") % {"reason": exc})
+        )
         return
     missing = [column for column in columns if column not in header]
     unknown = [column for column in header if column not in columns]
     if missing or unknown or len(header) != len(set(header)):
-        errors.append(RowError(name, 1, _("Falsche Kopfzeile „%(found)s“; erwartet wird „%(expected)s“.")
-                               % {"found": ",".join(header), "expected": ",".join(columns)}))
+        errors.append(
+            RowError(
+                name,
+                1,
+                _("Falsche Kopfzeile „%(found)s“; erwartet wird „%(expected)s“.")
+                % {"found": ",".join(header), "expected": ",".join(columns)},
+            )
+        )
         return
     positions = [header.index(column) for column in columns]
     line = reader.line_num
@@ -146,19 +165,33 @@ def _read_rows(path: Path, columns: tuple[str, ...], errors: list[RowError]) -> 
         if not cells or all(not cell.strip() for cell in cells):
             continue
         if len(cells) != len(header):
-            errors.append(RowError(name, start, _("Die Zeile hat %(found)d statt %(expected)d Spalten.")
-                                   % {"found": len(cells), "expected": len(header)}))
+            errors.append(
+                RowError(
+                    name,
+                    start,
+                    _("Die Zeile hat %(found)d statt %(expected)d Spalten.")
+                    % {"found": len(cells), "expected": len(header)},
+                )
+            )
             continue
         yield start, {column: cells[pos].strip() for column, pos in zip(columns, positions, strict=True)}
 
 
-def _check_text(name: str, line: int, label: str, value: str, max_length: int, errors: list[RowError]) -> bool:
+def _check_text(
+    name: str, line: int, label: str, value: str, max_length: int, errors: list[RowError]
+) -> bool:
     if not value:
         errors.append(RowError(name, line, _("Die Spalte „%(column)s“ ist leer.") % {"column": label}))
         return False
     if len(value) > max_length:
-        errors.append(RowError(name, line, _("Die Spalte „%(column)s“ ist länger als %(max)d Zeichen.")
-                               % {"column": label, "max": max_length}))
+        errors.append(
+            RowError(
+                name,
+                line,
+                _("Die Spalte „%(column)s“ ist länger als %(max)d Zeichen.")
+                % {"column": label, "max": max_length},
+            )
+        )
         return False
     return True
 
@@ -171,12 +204,23 @@ def parse_ozg_file(path: Path, errors: list[RowError]) -> list[OzgRow]:
         ozg_id = values["ozg_id"]
         ok = True
         if not _OZG_ID.match(ozg_id):
-            errors.append(RowError(path.name, line, _("Ungültige OZG-ID „%(value)s“ (bis zu 6 Ziffern erwartet).")
-                                   % {"value": ozg_id}))
+            errors.append(
+                RowError(
+                    path.name,
+                    line,
+                    _("Ungültige OZG-ID „%(value)s“ (bis zu 6 Ziffern erwartet).") % {"value": ozg_id},
+                )
+            )
             ok = False
         elif ozg_id in seen:
-            errors.append(RowError(path.name, line, _("Die OZG-ID %(value)s steht schon in Zeile %(first)d.")
-                                   % {"value": ozg_id, "first": seen[ozg_id]}))
+            errors.append(
+                RowError(
+                    path.name,
+                    line,
+                    _("Die OZG-ID %(value)s steht schon in Zeile %(first)d.")
+                    % {"value": ozg_id, "first": seen[ozg_id]},
+                )
+            )
             ok = False
         ok &= _check_text(path.name, line, "name", values["name"], 300, errors)
         ok &= _check_text(path.name, line, "themenfeld", values["themenfeld"], 200, errors)
@@ -197,20 +241,37 @@ def parse_leika_file(path: Path, known_ozg_ids: set[str], errors: list[RowError]
         key, ozg_id = values["leika_key"], values["ozg_id"]
         ok = True
         if not _LEIKA_KEY.match(key):
-            errors.append(RowError(path.name, line, _("Ungültiger LeiKa-Schlüssel „%(value)s“ (genau 14 Ziffern "
-                                                      "erwartet).") % {"value": key}))
+            errors.append(
+                RowError(
+                    path.name,
+                    line,
+                    _("Ungültiger LeiKa-Schlüssel „%(value)s“ (genau 14 Ziffern erwartet).") % {"value": key},
+                )
+            )
             ok = False
         elif key in seen:
-            errors.append(RowError(path.name, line, _("Der LeiKa-Schlüssel %(value)s steht schon in Zeile %(first)d.")
-                                   % {"value": key, "first": seen[key]}))
+            errors.append(
+                RowError(
+                    path.name,
+                    line,
+                    _("Der LeiKa-Schlüssel %(value)s steht schon in Zeile %(first)d.")
+                    % {"value": key, "first": seen[key]},
+                )
+            )
             ok = False
         ok &= _check_text(path.name, line, "name", values["name"], 300, errors)
         if len(values["leika_typ"]) > 20:
             errors.append(RowError(path.name, line, _("Die Spalte „leika_typ“ ist länger als 20 Zeichen.")))
             ok = False
         if ozg_id and ozg_id not in known_ozg_ids:
-            errors.append(RowError(path.name, line, _("Unbekannte OZG-ID %(value)s (weder in der OZG-Datei noch im "
-                                                      "Katalog).") % {"value": ozg_id}))
+            errors.append(
+                RowError(
+                    path.name,
+                    line,
+                    _("Unbekannte OZG-ID %(value)s (weder in der OZG-Datei noch im Katalog).")
+                    % {"value": ozg_id},
+                )
+            )
             ok = False
         if ok:
             seen[key] = line
@@ -218,7 +279,9 @@ def parse_leika_file(path: Path, known_ozg_ids: set[str], errors: list[RowError]
     return rows
 
 
-def catalog_import(*, ozg_file: Path | None, leika_file: Path | None, skip_invalid: bool = False) -> CatalogImportResult:
+def catalog_import(
+    *, ozg_file: Path | None, leika_file: Path | None, skip_invalid: bool = False
+) -> CatalogImportResult:
     """Import the OZG and/or LeiKa file in one transaction.
 
     Raises :class:`CatalogImportError` with every error and writes nothing when a file is invalid,
@@ -256,8 +319,11 @@ def _upsert_ozg(rows: list[OzgRow]) -> tuple[EntityCounts, EntityCounts, EntityC
     # Themenfelder and Lebenslagen: a few dozen, created by name, never renamed.
     themen = {t.name: t for t in Themenfeld.objects.all()}
     taken = set(Themenfeld.objects.values_list("slug", flat=True))
-    new_themen = [Themenfeld(name=name, slug=_unique_slug(german_slugify(name, max_length=100), taken, 100))
-                  for name in dict.fromkeys(row.themenfeld for row in rows) if name not in themen]
+    new_themen = [
+        Themenfeld(name=name, slug=_unique_slug(german_slugify(name, max_length=100), taken, 100))
+        for name in dict.fromkeys(row.themenfeld for row in rows)
+        if name not in themen
+    ]
     Themenfeld.objects.bulk_create(new_themen)
     themen = {t.name: t for t in Themenfeld.objects.all()}
 
@@ -267,8 +333,11 @@ def _upsert_ozg(rows: list[OzgRow]) -> tuple[EntityCounts, EntityCounts, EntityC
     for row in rows:
         themenfeld = themen[row.themenfeld]
         if row.lage and (themenfeld.pk, row.lage) not in lagen:
-            lage = Lebenslage(name=row.lage, themenfeld=themenfeld,
-                              slug=_unique_slug(german_slugify(row.lage, max_length=120), taken, 120))
+            lage = Lebenslage(
+                name=row.lage,
+                themenfeld=themenfeld,
+                slug=_unique_slug(german_slugify(row.lage, max_length=120), taken, 120),
+            )
             lagen[(themenfeld.pk, row.lage)] = lage
             new_lagen.append(lage)
     Lebenslage.objects.bulk_create(new_lagen)
@@ -280,10 +349,12 @@ def _upsert_ozg(rows: list[OzgRow]) -> tuple[EntityCounts, EntityCounts, EntityC
     renamed: list[int] = []
     for row in rows:
         themenfeld = themen[row.themenfeld]
-        lage = lagen[(themenfeld.pk, row.lage)] if row.lage else None
+        lage: Lebenslage | None = lagen[(themenfeld.pk, row.lage)] if row.lage else None
         ozg = existing.get(row.ozg_id)
         if ozg is None:
-            to_create.append(OzgService(ozg_id=row.ozg_id, name=row.name, themenfeld=themenfeld, lebenslage=lage))
+            to_create.append(
+                OzgService(ozg_id=row.ozg_id, name=row.name, themenfeld=themenfeld, lebenslage=lage)
+            )
             continue
         lage_id = lage.pk if lage else None
         if (ozg.name, ozg.themenfeld_id, ozg.lebenslage_id) != (row.name, themenfeld.pk, lage_id):
@@ -295,18 +366,27 @@ def _upsert_ozg(rows: list[OzgRow]) -> tuple[EntityCounts, EntityCounts, EntityC
     if renamed:
         # The search index reads OZG names through the services; touching them marks the index stale.
         Service.objects.filter(ozg_service_id__in=renamed).update(updated_at=timezone.now())
-    return (EntityCounts(created=len(new_themen), unchanged=len(themen) - len(new_themen)),
-            EntityCounts(created=len(new_lagen), unchanged=len(lagen) - len(new_lagen)),
-            EntityCounts(created=len(to_create), updated=len(to_update),
-                         unchanged=len(rows) - len(to_create) - len(to_update)))
+    return (
+        EntityCounts(created=len(new_themen), unchanged=len(themen) - len(new_themen)),
+        EntityCounts(created=len(new_lagen), unchanged=len(lagen) - len(new_lagen)),
+        EntityCounts(
+            created=len(to_create),
+            updated=len(to_update),
+            unchanged=len(rows) - len(to_create) - len(to_update),
+        ),
+    )
 
 
 def _upsert_services(rows: list[LeikaRow]) -> EntityCounts:
     if not rows:
         return EntityCounts()
     ozg_pks = dict(OzgService.objects.values_list("ozg_id", "pk"))
-    existing = {service.leika_key: service for service in
-                Service.objects.only("pk", "leika_key", "name", "leika_type", "ozg_service_id", "updated_at")}
+    existing = {
+        service.leika_key: service
+        for service in Service.objects.only(
+            "pk", "leika_key", "name", "leika_type", "ozg_service_id", "updated_at"
+        )
+    }
     now = timezone.now()
     to_create: list[Service] = []
     to_update: list[Service] = []
@@ -314,13 +394,19 @@ def _upsert_services(rows: list[LeikaRow]) -> EntityCounts:
         ozg_pk = ozg_pks[row.ozg_id] if row.ozg_id else None
         service = existing.get(row.leika_key)
         if service is None:
-            to_create.append(Service(leika_key=row.leika_key, name=row.name, leika_type=row.leika_type,
-                                     ozg_service_id=ozg_pk))
+            to_create.append(
+                Service(
+                    leika_key=row.leika_key, name=row.name, leika_type=row.leika_type, ozg_service_id=ozg_pk
+                )
+            )
         elif (service.name, service.leika_type, service.ozg_service_id) != (row.name, row.leika_type, ozg_pk):
             service.name, service.leika_type, service.ozg_service_id = row.name, row.leika_type, ozg_pk
             service.updated_at = now  # bulk_update does not apply auto_now
             to_update.append(service)
     Service.objects.bulk_create(to_create, batch_size=500)
-    Service.objects.bulk_update(to_update, ["name", "leika_type", "ozg_service", "updated_at"], batch_size=500)
-    return EntityCounts(created=len(to_create), updated=len(to_update),
-                        unchanged=len(rows) - len(to_create) - len(to_update))
+    Service.objects.bulk_update(
+        to_update, ["name", "leika_type", "ozg_service", "updated_at"], batch_size=500
+    )
+    return EntityCounts(
+        created=len(to_create), updated=len(to_update), unchanged=len(rows) - len(to_create) - len(to_update)
+    )

@@ -40,19 +40,15 @@ _UMLAUT_DIGRAPH = re.compile(r"(?<![aeiouq])([aou])e")
 _TOKEN = re.compile(r"[^\W_]+")
 _FOLD_ROUNDS = 6
 
-STOPWORDS = frozenset("""
-    a ab am an als auch auf aus bei beim bin bis da das dass dem den der des die dies diese dieser du durch ein eine
-    einem einen einer eines er es fur gegen hat ich ihr im in ist ja kann man mein meine meinem meinen meiner mich
-    mit nach nicht noch ob oder ohne sein seine sich sie sind so uber um und uns unser unter vom von vor war was
-    weg wegen welche wenn wer wie wir wird wo zu zum zur
-""".split())
+STOPWORDS = frozenset(
+    ["a", "ab", "am", "an", "als", "auch", "auf", "aus", "bei", "beim", "bin", "bis", "da", "das", "dass", "dem", "den", "der", "des", "die", "dies", "diese", "dieser", "du", "durch", "ein", "eine", "einem", "einen", "einer", "eines", "er", "es", "fur", "gegen", "hat", "ich", "ihr", "im", "in", "ist", "ja", "kann", "man", "mein", "meine", "meinem", "meinen", "meiner", "mich", "mit", "nach", "nicht", "noch", "ob", "oder", "ohne", "sein", "seine", "sich", "sie", "sind", "so", "uber", "um", "und", "uns", "unser", "unter", "vom", "von", "vor", "war", "was", "weg", "wegen", "welche", "wenn", "wer", "wie", "wir", "wird", "wo", "zu", "zum", "zur"]
+)
 
 # Words that say "I want to do something" without naming the service; dropped from a query
 # as long as something else remains ("Wohngeld beantragen" searches for "Wohngeld").
-QUERY_FILLERS = frozenset("""
-    beantragen beantrage beantragung antrag antrage antragen stellen machen mochte brauche benotige bekommen
-    erhalten online wie wo bitte hilfe info infos information informationen formular formulare
-""".split())
+QUERY_FILLERS = frozenset(
+    ["beantragen", "beantrage", "beantragung", "antrag", "antrage", "antragen", "stellen", "machen", "mochte", "brauche", "benotige", "bekommen", "erhalten", "online", "wie", "wo", "bitte", "hilfe", "info", "infos", "information", "informationen", "formular", "formulare"]
+)
 
 _stemmer_local = threading.local()
 
@@ -106,6 +102,8 @@ def stem(token: str) -> str:
 LINKING_MORPHEMES = ("es", "en", "s", "n", "e")
 _TRAILING_INFLECTIONS = ("", "e", "n", "s", "en", "es", "er", "ern")
 _MIN_PART = 3
+# Verb prefixes are not words of their own: "Verlust" is no "ver" + "Lust".
+NOT_A_PART = frozenset(["be", "emp", "ent", "er", "ge", "miss", "ver", "zer"])
 _MIN_COMPOUND = 6
 
 
@@ -128,7 +126,7 @@ def split_compound(word: str, vocabulary: frozenset[str] | set[str]) -> list[str
             continue
         for end in range(start + _MIN_PART, n + 1):
             part = word[start:end]
-            if part == word or part not in vocabulary:
+            if part == word or part not in vocabulary or part in NOT_A_PART:
                 continue
             parts = [*current[2], part]
             for link in ("", *LINKING_MORPHEMES):
@@ -143,9 +141,9 @@ def split_compound(word: str, vocabulary: frozenset[str] | set[str]) -> list[str
     for inflection in _TRAILING_INFLECTIONS:
         if len(inflection) >= n:
             continue
-        candidate = best[n - len(inflection)]
-        if candidate is not None and candidate[0] >= 2 and (result is None or candidate[:2] < result[:2]):
-            result = candidate
+        found = best[n - len(inflection)]
+        if found is not None and found[0] >= 2 and (result is None or found[:2] < result[:2]):
+            result = found
     return result[2] if result else None
 
 
@@ -165,7 +163,7 @@ def derive_compound_parts(words: set[str] | frozenset[str], *, min_count: int = 
             if word[:cut] in words:
                 for link in ("", *LINKING_MORPHEMES):
                     if word.startswith(link, cut):
-                        rest = word[cut + len(link):]
+                        rest = word[cut + len(link) :]
                         if len(rest) >= 4 and rest not in words:
                             heads[rest] += 1
             if word[cut:] in words and word[:cut] not in words:
@@ -174,6 +172,7 @@ def derive_compound_parts(words: set[str] | frozenset[str], *, min_count: int = 
 
 
 # --- synonyms ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Synonyms:
@@ -217,7 +216,9 @@ def parse_synonyms(lines: Iterable[str]) -> Synonyms:
                 if target != source and target not in rules[key]:
                     rules[key].append(target)
     frozen = {key: tuple(value) for key, value in rules.items() if value}
-    return Synonyms(frozen, max((len(key) for key in frozen), default=1), frozenset(words), frozenset(sources_words))
+    return Synonyms(
+        frozen, max((len(key) for key in frozen), default=1), frozenset(words), frozenset(sources_words)
+    )
 
 
 def synonyms_path() -> Path:
@@ -271,12 +272,25 @@ class SearchIndex:
 
 
 def _service_rows() -> list[dict[str, Any]]:
-    return list(Service.objects.values(
-        "pk", "leika_key", "name", "keywords", "summary", "ozg_service_id", "ozg_service__name",
-        "ozg_service__lebenslage__name", "ozg_service__themenfeld__name"))
+    return [
+        dict(row)
+        for row in Service.objects.values(
+            "pk",
+            "leika_key",
+            "name",
+            "keywords",
+            "summary",
+            "ozg_service_id",
+            "ozg_service__name",
+            "ozg_service__lebenslage__name",
+            "ozg_service__themenfeld__name",
+        )
+    ]
 
 
-def build_index(rows: Sequence[dict[str, Any]], synonyms: Synonyms, stamp: tuple[Any, ...] = ()) -> SearchIndex:
+def build_index(
+    rows: Sequence[dict[str, Any]], synonyms: Synonyms, stamp: tuple[Any, ...] = ()
+) -> SearchIndex:
     started = time.perf_counter()
     documents: list[dict[str, list[str]]] = []
     vocabulary: set[str] = set(synonyms.words)
@@ -286,13 +300,20 @@ def build_index(rows: Sequence[dict[str, Any]], synonyms: Synonyms, stamp: tuple
             "keywords": tokenize(row["keywords"] or ""),
             "ozg": tokenize(row["ozg_service__name"] or ""),
             "summary": tokenize(row["summary"] or ""),
-            "topic": tokenize(" ".join(filter(None, (row["ozg_service__lebenslage__name"],
-                                                     row["ozg_service__themenfeld__name"])))),
+            "topic": tokenize(
+                " ".join(
+                    filter(None, (row["ozg_service__lebenslage__name"], row["ozg_service__themenfeld__name"]))
+                )
+            ),
         }
         documents.append(fields)
         for tokens in fields.values():
             vocabulary.update(token for token in tokens if token not in STOPWORDS)
-    vocabulary = {word for word in vocabulary if len(word) >= _MIN_PART and word not in STOPWORDS}
+    vocabulary = {
+        word
+        for word in vocabulary
+        if len(word) >= _MIN_PART and word not in STOPWORDS and word not in NOT_A_PART
+    }
     vocab = frozenset(vocabulary | derive_compound_parts(vocabulary))
     splits: dict[str, list[str]] = {}
 
@@ -322,7 +343,10 @@ def build_index(rows: Sequence[dict[str, Any]], synonyms: Synonyms, stamp: tuple
             per_field[name] = tf
             lengths[name].append(len(content))
         field_tfs.append(per_field)
-    averages = {name: (sum(values) / len(values) if values and sum(values) else 1.0) for name, values in lengths.items()}
+    averages = {
+        name: (sum(values) / len(values) if values and sum(values) else 1.0)
+        for name, values in lengths.items()
+    }
 
     combined: dict[str, dict[int, float]] = defaultdict(dict)
     for doc, per_field in enumerate(field_tfs):
@@ -350,12 +374,20 @@ def build_index(rows: Sequence[dict[str, Any]], synonyms: Synonyms, stamp: tuple
         prior.append(boost)
         doc_sort.append((level, len(row["name"] or ""), key))
     return SearchIndex(
-        stamp=stamp, doc_ids=[row["pk"] for row in rows], doc_sort=doc_sort, prior=prior, postings=postings,
-        vocabulary=vocab, surface=sorted(vocab), synonyms=synonyms,
-        build_seconds=time.perf_counter() - started)
+        stamp=stamp,
+        doc_ids=[row["pk"] for row in rows],
+        doc_sort=doc_sort,
+        prior=prior,
+        postings=postings,
+        vocabulary=vocab,
+        surface=sorted(vocab),
+        synonyms=synonyms,
+        build_seconds=time.perf_counter() - started,
+    )
 
 
 # --- per-process cache ---------------------------------------------------------------------------
+
 
 class _IndexCache:
     def __init__(self) -> None:
@@ -444,8 +476,9 @@ def _word_terms(index: SearchIndex, token: str, *, prefix: bool) -> list[Alterna
     return alternatives
 
 
-def _phrase_alternative(index: SearchIndex, tokens: Sequence[str], weight: float,
-                        prefix_last: bool) -> list[Alternative]:
+def _phrase_alternative(
+    index: SearchIndex, tokens: Sequence[str], weight: float, prefix_last: bool
+) -> list[Alternative]:
     """A phrase of several words: the product of each word's alternatives, kept small."""
     combined: list[Alternative] = [(weight, [])]
     for position, token in enumerate(tokens):
@@ -468,10 +501,10 @@ def parse_query(index: SearchIndex, query: str) -> list[Clause]:
     position = 0
     while position < len(tokens):
         for size in range(min(index.synonyms.longest, len(tokens) - position), 0, -1):
-            expansions = index.synonyms.expansions(stems[position:position + size])
+            expansions = index.synonyms.expansions(stems[position : position + size])
             if expansions or size == 1:
                 break
-        phrase = tokens[position:position + size]
+        phrase = tokens[position : position + size]
         last = typing and position + size == len(tokens)
         clause = _phrase_alternative(index, phrase, 1.0, last)
         known = any(stem(token) in index.postings for token in phrase)
@@ -519,7 +552,10 @@ def rank(index: SearchIndex, query: str) -> list[int]:
     needed = math.ceil(len(clauses) / 2)
     count = len(clauses)
     # Coordination: a service that matches every concept of the query beats one that matches some.
-    scored = [(totals[doc] * (matched[doc] / count) ** 2 * index.prior[doc], doc)
-              for doc in totals if matched[doc] >= needed]
+    scored = [
+        (totals[doc] * (matched[doc] / count) ** 2 * index.prior[doc], doc)
+        for doc in totals
+        if matched[doc] >= needed
+    ]
     scored.sort(key=lambda item: (-round(item[0], 6), index.doc_sort[item[1]]))
     return [index.doc_ids[doc] for _, doc in scored]

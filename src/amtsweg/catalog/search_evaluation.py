@@ -48,8 +48,10 @@ class QualityReport:
 
 def load_queries(path: Path = QUERIES_FILE) -> list[QualityQuery]:
     with path.open(encoding="utf-8", newline="") as handle:
-        return [QualityQuery(row["query"], frozenset(row["expected_leika_keys"].split("|")), row["note"])
-                for row in csv.DictReader(handle)]
+        return [
+            QualityQuery(row["query"], frozenset(row["expected_leika_keys"].split("|")), row["note"])
+            for row in csv.DictReader(handle)
+        ]
 
 
 def evaluate(queries: list[QualityQuery], *, show: int = 3) -> QualityReport:
@@ -60,7 +62,9 @@ def evaluate(queries: list[QualityQuery], *, show: int = 3) -> QualityReport:
     outcomes = []
     for item in queries:
         ranked = rank(index, item.query)
-        position = next((number for number, pk in enumerate(ranked, start=1) if keys[pk] in item.expected), None)
+        position = next(
+            (number for number, pk in enumerate(ranked, start=1) if keys[pk] in item.expected), None
+        )
         top = tuple(f"{keys[pk]} {names[pk]}" for pk in ranked[:show])
         outcomes.append(QueryOutcome(item, position, top))
     return QualityReport(tuple(outcomes))

@@ -37,11 +37,13 @@ def validate_search_query(query: str) -> str:
         if len(query) > maximum:
             raise _invalid_query(
                 _("Der Suchbegriff ist zu lang (höchstens %(max)d Zeichen).") % {"max": maximum},
-                f"The search query is too long (at most {maximum} characters).")
+                f"The search query is too long (at most {maximum} characters).",
+            )
         if any(unicodedata.category(char) in {"Cc", "Cs"} for char in query):
             raise _invalid_query(
                 _("Der Suchbegriff enthält unzulässige Steuerzeichen."),
-                "The search query contains control characters.")
+                "The search query contains control characters.",
+            )
     return query.strip()
 
 
@@ -54,12 +56,17 @@ def service_search(*, query: str, limit: int = 20, offset: int = 0) -> SearchPag
     stripped = validate_search_query(query)
     if not 1 <= limit <= MAX_PAGE_SIZE or offset < 0:
         with translation.override("de"):
-            raise Problem(_("Ungültiger Seitenbereich der Suche."), "Invalid result page of the search.",
-                          code="invalid-paging")
+            raise Problem(
+                _("Ungültiger Seitenbereich der Suche."),
+                "Invalid result page of the search.",
+                code="invalid-paging",
+            )
     if not stripped:
         return SearchPage(query=stripped, total=0, services=[])
     # The raw query keeps a trailing space: without one, the last word is still being typed.
     ranked = rank(search_index(), query.lstrip())
-    page_ids = ranked[offset:offset + limit]
+    page_ids = ranked[offset : offset + limit]
     found = Service.objects.in_bulk(page_ids)
-    return SearchPage(query=stripped, total=len(ranked), services=[found[pk] for pk in page_ids if pk in found])
+    return SearchPage(
+        query=stripped, total=len(ranked), services=[found[pk] for pk in page_ids if pk in found]
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from amtsweg.tenancy.models import Office
@@ -16,7 +18,9 @@ class ThemenfeldSerializer(serializers.ModelSerializer[Themenfeld]):
 
 
 class LebenslageSerializer(serializers.ModelSerializer[Lebenslage]):
-    themenfeld = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    themenfeld: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
 
     class Meta:
         model = Lebenslage
@@ -25,7 +29,9 @@ class LebenslageSerializer(serializers.ModelSerializer[Lebenslage]):
 
 class OzgServiceSerializer(serializers.ModelSerializer[OzgService]):
     themenfeld = ThemenfeldSerializer(read_only=True)
-    lebenslage = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    lebenslage: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
 
     class Meta:
         model = OzgService
@@ -45,18 +51,43 @@ class ServiceSerializer(serializers.ModelSerializer[Service]):
 
     class Meta:
         model = Service
-        fields = ["leika_key", "name", "leika_type", "ozg_service", "summary", "eligibility", "required_documents",
-                  "fees", "legal_basis", "processing_time", "required_trust_level", "responsible_level"]
+        fields = [
+            "leika_key",
+            "name",
+            "leika_type",
+            "ozg_service",
+            "summary",
+            "eligibility",
+            "required_documents",
+            "fees",
+            "legal_basis",
+            "processing_time",
+            "required_trust_level",
+            "responsible_level",
+        ]
 
 
 class OfferingSerializer(serializers.ModelSerializer[ServiceOffering]):
-    service = serializers.SlugRelatedField(slug_field="leika_key", read_only=True)
-    authority = serializers.SlugRelatedField(slug_field="ags", read_only=True)
+    service: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="leika_key", read_only=True
+    )
+    authority: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="ags", read_only=True
+    )
 
     class Meta:
         model = ServiceOffering
-        fields = ["id", "service", "authority", "enabled", "maturity", "online_url", "contact_email",
-                  "contact_phone", "office"]
+        fields = [
+            "id",
+            "service",
+            "authority",
+            "enabled",
+            "maturity",
+            "online_url",
+            "contact_email",
+            "contact_phone",
+            "office",
+        ]
 
 
 class OfferingUpdateSerializer(serializers.Serializer[ServiceOffering]):
@@ -67,4 +98,6 @@ class OfferingUpdateSerializer(serializers.Serializer[ServiceOffering]):
     online_url = serializers.URLField(required=False, allow_blank=True, max_length=200)
     contact_email = serializers.EmailField(required=False, allow_blank=True)
     contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    office = serializers.PrimaryKeyRelatedField(queryset=Office.objects.all(), required=False, allow_null=True)
+    office = serializers.PrimaryKeyRelatedField(
+        queryset=Office.objects.all(), required=False, allow_null=True
+    )

@@ -15,20 +15,30 @@ from .models import ServiceOffering
 OFFERING_EDITABLE_FIELDS = ("enabled", "maturity", "online_url", "contact_email", "contact_phone", "office")
 
 
-def offering_update(*, offering: ServiceOffering, actor: Actor, data: dict[str, Any], channel: str) -> ServiceOffering:
+def offering_update(
+    *, offering: ServiceOffering, actor: Actor, data: dict[str, Any], channel: str
+) -> ServiceOffering:
     """Change how ``offering``'s authority offers its service; only its administrators may do so."""
     if not can_access(actor, offering.authority_id, administer=True):
-        raise Problem("Nur die Administration der Behörde darf das Angebot ändern.",
-                      "Only the authority's administrators may change the offering.", status_code=403,
-                      code="permission-denied")
+        raise Problem(
+            "Nur die Administration der Behörde darf das Angebot ändern.",
+            "Only the authority's administrators may change the offering.",
+            status_code=403,
+            code="permission-denied",
+        )
     unknown = set(data) - set(OFFERING_EDITABLE_FIELDS)
     if unknown:
-        raise Problem(f"Nicht änderbare Felder: {', '.join(sorted(unknown))}.",
-                      f"Fields that cannot be changed: {', '.join(sorted(unknown))}.")
+        raise Problem(
+            f"Nicht änderbare Felder: {', '.join(sorted(unknown))}.",
+            f"Fields that cannot be changed: {', '.join(sorted(unknown))}.",
+        )
     office = data.get("office")
     if isinstance(office, Office) and office.authority_id != offering.authority_id:
-        raise Problem("Die Dienststelle gehört zu einer anderen Behörde.",
-                      "The office belongs to another authority.", code="office-of-other-authority")
+        raise Problem(
+            "Die Dienststelle gehört zu einer anderen Behörde.",
+            "The office belongs to another authority.",
+            code="office-of-other-authority",
+        )
     changes: dict[str, Any] = {}
     with transaction.atomic():
         locked = ServiceOffering.objects.select_for_update().get(pk=offering.pk)
@@ -39,8 +49,14 @@ def offering_update(*, offering: ServiceOffering, actor: Actor, data: dict[str, 
                 setattr(locked, field, value)
         if changes:
             locked.save(update_fields=[*changes, "updated_at"])
-            audit(actor=actor, action=AuditEvent.Action.UPDATE, obj=locked, authority_id=locked.authority_id,
-                  channel=channel, changes=changes)
+            audit(
+                actor=actor,
+                action=AuditEvent.Action.UPDATE,
+                obj=locked,
+                authority_id=locked.authority_id,
+                channel=channel,
+                changes=changes,
+            )
     return locked
 
 

@@ -42,6 +42,8 @@ class RequestGuardMiddleware:
         if reason is not None:
             if request.path.startswith("/api/"):
                 return problem_response(request, Problem(reason[0], reason[1], code="invalid-query"))
-            html = render_to_string("portal/error.html", {"status": 400, "message": reason[0]}, request=request)
+            html = render_to_string(
+                "portal/error.html", {"status": 400, "message": reason[0]}, request=request
+            )
             return HttpResponse(html, status=400)
         return self.get_response(request)

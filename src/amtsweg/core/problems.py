@@ -21,11 +21,18 @@ PROBLEM_TYPE_BASE = "https://amtsweg.de/probleme/"
 class Problem(Exception):
     """A domain error that becomes a problem+json response (or a friendly page in the UI)."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     code = "bad-request"
 
-    def __init__(self, detail_de: str, detail_en: str, *, extra: dict[str, Any] | None = None,
-                 status_code: int | None = None, code: str | None = None) -> None:
+    def __init__(
+        self,
+        detail_de: str,
+        detail_en: str,
+        *,
+        extra: dict[str, Any] | None = None,
+        status_code: int | None = None,
+        code: str | None = None,
+    ) -> None:
         super().__init__(detail_en)
         self.detail_de = detail_de
         self.detail_en = detail_en
@@ -37,7 +44,7 @@ class Problem(Exception):
 
 
 class NotFoundProblem(Problem):
-    status_code = status.HTTP_404_NOT_FOUND
+    status_code: int = status.HTTP_404_NOT_FOUND
     code = "not-found"
 
 
@@ -57,15 +64,24 @@ _TITLES: dict[int, tuple[str, str]] = {
 _GENERIC_DETAIL: dict[int, tuple[str, str]] = {
     401: ("Bitte melden Sie sich an.", "Please log in."),
     403: ("Sie dürfen diese Aktion nicht ausführen.", "You may not perform this action."),
-    404: ("Das gesuchte Objekt gibt es nicht oder Sie dürfen es nicht sehen.",
-          "The object does not exist or you may not see it."),
+    404: (
+        "Das gesuchte Objekt gibt es nicht oder Sie dürfen es nicht sehen.",
+        "The object does not exist or you may not see it.",
+    ),
     405: ("Diese Methode ist hier nicht erlaubt.", "This method is not allowed here."),
     429: ("Zu viele Anfragen. Bitte warten Sie kurz.", "Too many requests. Please wait a moment."),
 }
 
 
-def problem_body(*, status_code: int, code: str, detail_de: str, detail_en: str, instance: str = "",
-                 extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def problem_body(
+    *,
+    status_code: int,
+    code: str,
+    detail_de: str,
+    detail_en: str,
+    instance: str = "",
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     title_de, title_en = _TITLES.get(status_code, ("Fehler", "Error"))
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + code,
@@ -84,10 +100,20 @@ def problem_body(*, status_code: int, code: str, detail_de: str, detail_en: str,
 
 
 def problem_response(request: HttpRequest | None, problem: Problem) -> JsonResponse:
-    body = problem_body(status_code=problem.status_code, code=problem.code, detail_de=problem.detail_de,
-                        detail_en=problem.detail_en, instance=request.path if request else "", extra=problem.extra)
-    return JsonResponse(body, status=problem.status_code, content_type=PROBLEM_CONTENT_TYPE,
-                        json_dumps_params={"ensure_ascii": False})
+    body = problem_body(
+        status_code=problem.status_code,
+        code=problem.code,
+        detail_de=problem.detail_de,
+        detail_en=problem.detail_en,
+        instance=request.path if request else "",
+        extra=problem.extra,
+    )
+    return JsonResponse(
+        body,
+        status=problem.status_code,
+        content_type=PROBLEM_CONTENT_TYPE,
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 def _validation_errors(detail: Any) -> dict[str, Any]:
@@ -104,8 +130,14 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     request = context.get("request")
     path = request.path if request is not None else ""
     if isinstance(exc, Problem):
-        body = problem_body(status_code=exc.status_code, code=exc.code, detail_de=exc.detail_de,
-                            detail_en=exc.detail_en, instance=path, extra=exc.extra)
+        body = problem_body(
+            status_code=exc.status_code,
+            code=exc.code,
+            detail_de=exc.detail_de,
+            detail_en=exc.detail_en,
+            instance=path,
+            extra=exc.extra,
+        )
         return Response(body, status=exc.status_code, content_type=PROBLEM_CONTENT_TYPE)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -126,8 +158,14 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         detail_de, detail_en = _GENERIC_DETAIL.get(status_code, (str(getattr(exc, "detail", "")),) * 2)
         if status_code in (400, 406, 415):
             detail_en = str(getattr(exc, "detail", detail_en))
-    body = problem_body(status_code=status_code, code=code, detail_de=detail_de, detail_en=detail_en,
-                        instance=path, extra=extra)
+    body = problem_body(
+        status_code=status_code,
+        code=code,
+        detail_de=detail_de,
+        detail_en=detail_en,
+        instance=path,
+        extra=extra,
+    )
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
     return response

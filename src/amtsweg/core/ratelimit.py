@@ -21,7 +21,7 @@ def _key(scope: str, subject: str, window: int) -> str:
 
 
 def hit(scope: str, subject: str, *, limit: int, window: int) -> bool:
-    """Count one attempt; ``True`` while ``subject`` stays within ``limit`` attempts per ``window`` seconds."""
+    """Count one attempt; ``True`` while ``subject`` stays within ``limit`` per ``window`` seconds."""
     key = _key(scope, subject, window)
     if cache.add(key, 1, timeout=window):
         return True

@@ -6,7 +6,7 @@ from .models import User
 
 
 @admin.register(User)
-class AccountAdmin(UserAdmin):
+class AccountAdmin(UserAdmin[User]):
     list_display = ("email", "first_name", "last_name", "kind", "is_active")
     list_filter = ("kind", "is_active", "is_superuser")
     search_fields = ("email", "first_name", "last_name")

@@ -12,13 +12,13 @@ from django.utils.translation import gettext_lazy as _
 class AccountManager(UserManager["User"]):
     """Accounts are identified by e-mail address; the username mirrors it."""
 
-    def create_user(  # type: ignore[override]
+    def create_user(
         self, username: str | None = None, email: str | None = None, password: str | None = None, **extra: Any
     ) -> User:
         email = self.normalize_email(email or username or "")
         return super().create_user(username=email, email=email, password=password, **extra)
 
-    def create_superuser(  # type: ignore[override]
+    def create_superuser(
         self, username: str | None = None, email: str | None = None, password: str | None = None, **extra: Any
     ) -> User:
         email = self.normalize_email(email or username or "")
@@ -46,7 +46,7 @@ class User(AbstractUser):
         help_text=_("Bürgerkonten und Dienstkonten sind getrennt."),
     )
 
-    objects: ClassVar[AccountManager] = AccountManager()  # type: ignore[assignment]
+    objects: ClassVar[AccountManager] = AccountManager()
 
     class Meta:
         verbose_name = _("Konto")

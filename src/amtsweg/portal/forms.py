@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from amtsweg.tenancy.models import Authority
 
-POSTCODE_RE = re.compile(r"^\d{5}$")
+POSTCODE_RE = re.compile(r"^[0-9]{5}$")
 POSTCODE_MESSAGE = _("Bitte geben Sie eine Postleitzahl mit 5 Ziffern ein.")
 
 

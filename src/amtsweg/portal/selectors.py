@@ -13,9 +13,9 @@ from django.http import Http404
 from amtsweg.catalog.models import Lebenslage, OzgService, Service, ServiceOffering, Themenfeld
 from amtsweg.tenancy.models import Alliance, Authority, Office, OpeningHours
 
-LEIKA_KEY_RE = re.compile(r"^\d{14}$")
+LEIKA_KEY_RE = re.compile(r"^[0-9]{14}$")
 COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
-AGS_RE = re.compile(r"^\d{8}$")
+AGS_RE = re.compile(r"^[0-9]{8}$")
 
 # Colours used when an authority's own colour is missing or malformed (the model's defaults).
 DEFAULT_PRIMARY = "#004b87"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -42,8 +43,7 @@ def authorities_for(user: Actor, *, administer: bool = False) -> QuerySet[Author
         return Authority.objects.all()
     roles = [Membership.Role.AUTHORITY_ADMIN] if administer else list(Membership.Role)
     return Authority.objects.filter(
-        Q(memberships__user=staff, memberships__role__in=roles)
-        | Q(alliance__administrators=staff)
+        Q(memberships__user=staff, memberships__role__in=roles) | Q(alliance__administrators=staff)
     ).distinct()
 
 
@@ -91,16 +91,23 @@ def get_for_user(
     """
     try:
         obj = scope(queryset, user, via=via, administer=administer).get(**lookup)
-    except queryset.model.DoesNotExist as exc:
+    except ObjectDoesNotExist as exc:
         raise Http404 from exc
-    audit(actor=user, action=AuditEvent.Action.READ, obj=obj, authority_id=_authority_id(obj, via), channel=channel)
+    audit(
+        actor=user,
+        action=AuditEvent.Action.READ,
+        obj=obj,
+        authority_id=_authority_id(obj, via),
+        channel=channel,
+    )
     return obj
 
 
 def authority_for_user(user: Actor, ags: str, *, administer: bool = False) -> Authority:
     """The authority with ``ags`` if ``user`` works for it (or administers it); else :class:`Http404`."""
-    if not can_access(user, Authority.objects.filter(ags=ags).values_list("pk", flat=True).first(),
-                      administer=administer):
+    if not can_access(
+        user, Authority.objects.filter(ags=ags).values_list("pk", flat=True).first(), administer=administer
+    ):
         raise Http404
     return Authority.objects.get(ags=ags)
 

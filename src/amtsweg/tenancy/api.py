@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,7 +31,10 @@ from .serializers import (
 
 class AuthorityFilter(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=Authority.Kind.choices, required=False)
-    parent = serializers.RegexField(r"^\d{8}$", required=False, help_text="AGS of the parent authority")
+    # DRF collects declared fields by name, so shadowing Field.parent is fine at run time.
+    parent = serializers.RegexField(  # type: ignore[assignment]
+        r"^\d{8}$", required=False, help_text="AGS of the parent authority"
+    )
 
 
 @extend_schema(parameters=[AuthorityFilter], tags=["authorities"])
@@ -42,7 +45,9 @@ class AuthorityList(generics.ListAPIView[Authority]):
 
     def get_queryset(self) -> QuerySet[Authority]:
         params = validated_query(AuthorityFilter, self.request)
-        queryset = Authority.objects.filter(is_active=True).select_related("parent", "alliance").order_by("ags")
+        queryset = (
+            Authority.objects.filter(is_active=True).select_related("parent", "alliance").order_by("ags")
+        )
         if "kind" in params:
             queryset = queryset.filter(kind=params["kind"])
         if "parent" in params:
@@ -67,8 +72,12 @@ class OfficeList(generics.ListAPIView[Office]):
 
     def get_queryset(self) -> QuerySet[Office]:
         params = validated_query(OfficeFilter, self.request)
-        queryset = (Office.objects.filter(authority__is_active=True).select_related("authority")
-                    .prefetch_related("opening_hours").order_by("id"))
+        queryset = (
+            Office.objects.filter(authority__is_active=True)
+            .select_related("authority")
+            .prefetch_related("opening_hours")
+            .order_by("id")
+        )
         if "authority" in params:
             queryset = queryset.filter(authority__ags=params["authority"])
         return queryset
@@ -77,13 +86,19 @@ class OfficeList(generics.ListAPIView[Office]):
 @extend_schema(tags=["authorities"])
 class OfficeDetail(generics.RetrieveAPIView[Office]):
     serializer_class = OfficeSerializer
-    queryset = Office.objects.filter(authority__is_active=True).select_related("authority").prefetch_related(
-        "opening_hours")
+    queryset = (
+        Office.objects.filter(authority__is_active=True)
+        .select_related("authority")
+        .prefetch_related("opening_hours")
+    )
 
 
 class ResponsibilityQuery(serializers.Serializer[Any]):
-    leika = serializers.RegexField(r"^\d{14}$", help_text="14-digit LeiKa key of the service",
-                                   error_messages={"invalid": "LeiKa key must have 14 digits."})
+    leika = serializers.RegexField(
+        r"^\d{14}$",
+        help_text="14-digit LeiKa key of the service",
+        error_messages={"invalid": "LeiKa key must have 14 digits."},
+    )
     ags = serializers.CharField(required=False, max_length=20, help_text="AGS of the citizen's municipality")
     postcode = serializers.CharField(required=False, max_length=20)
     street = serializers.CharField(required=False, max_length=200)
@@ -110,11 +125,17 @@ class ResponsibilityView(APIView):
         params = validated_query(ResponsibilityQuery, request)
         service = Service.objects.filter(leika_key=params["leika"]).first()
         if service is None:
-            raise NotFoundProblem("Diese Leistung gibt es im Katalog nicht.",
-                                  "There is no service with this LeiKa key in the catalogue.",
-                                  code="unknown-service")
-        result = responsibility_resolve(service=service, ags=params.get("ags"), postcode=params.get("postcode"),
-                                        street=params.get("street"))
+            raise NotFoundProblem(
+                "Diese Leistung gibt es im Katalog nicht.",
+                "There is no service with this LeiKa key in the catalogue.",
+                code="unknown-service",
+            )
+        result = responsibility_resolve(
+            service=service,
+            ags=params.get("ags"),
+            postcode=params.get("postcode"),
+            street=params.get("street"),
+        )
         return Response(ResponsibilitySerializer(result).data)
 
 
@@ -133,9 +154,9 @@ class StaffAuthorityList(generics.ListAPIView[Authority]):
         return access.authorities_for(self.request.user).select_related("parent", "alliance").order_by("ags")
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
+        context = dict(super().get_serializer_context())
         roles: dict[int, list[str]] = {}
-        for authority_id, role in Membership.objects.filter(user_id=self.request.user.pk).values_list(
+        for authority_id, role in Membership.objects.filter(user_id=self.request.user.pk or 0).values_list(
             "authority_id", "role"
         ):
             roles.setdefault(authority_id, []).append(role)
@@ -166,8 +187,12 @@ class TeamDetail(generics.RetrieveAPIView[Team]):
     permission_classes = [IsStaffAccount]
 
     def get_object(self) -> Team:
-        return access.get_for_user(Team.objects.select_related("authority").prefetch_related("members"),
-                                   self.request.user, channel="api", pk=self.kwargs["pk"])
+        return access.get_for_user(
+            Team.objects.select_related("authority").prefetch_related("members"),
+            self.request.user,
+            channel="api",
+            pk=self.kwargs["pk"],
+        )
 
 
 @extend_schema(parameters=[StaffAuthorityFilter], tags=["staff"])
@@ -183,7 +208,6 @@ class AuditEventList(generics.ListAPIView[AuditEvent]):
         if "authority" in params:
             queryset = queryset.filter(authority__ags=params["authority"])
         return queryset.select_related("actor", "authority").order_by("-at", "-id")
-
 
 
 urlpatterns = [

@@ -49,34 +49,59 @@ class Authority(models.Model):
         GEMEINDE = "gemeinde", _("Gemeinde")
 
     alliance = models.ForeignKey(
-        Alliance, on_delete=models.PROTECT, null=True, blank=True, related_name="authorities",
+        Alliance,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="authorities",
         verbose_name=_("Verbund"),
     )
     kind = models.CharField(_("Art"), max_length=20, choices=Kind.choices)
     name = models.CharField(_("Name"), max_length=200, help_text=_("Kurzer Name, z. B. „Neuss“."))
     official_name = models.CharField(
-        _("Amtliche Bezeichnung"), max_length=200, blank=True,
+        _("Amtliche Bezeichnung"),
+        max_length=200,
+        blank=True,
         help_text=_("Bezeichnung im Gemeindeverzeichnis, z. B. „Neuss, Stadt“."),
     )
     slug = models.SlugField(_("Kurzname in Adressen"), unique=True, max_length=100)
-    ags = models.CharField(_("AGS"), max_length=8, unique=True, validators=[ags_validator],
-                           help_text=_("Amtlicher Gemeindeschlüssel, 8 Ziffern."))
-    regional_key = models.CharField(_("Regionalschlüssel"), max_length=12, unique=True,
-                                    validators=[regional_key_validator],
-                                    help_text=_("Amtlicher Regionalschlüssel (ARS), 12 Ziffern."))
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="children", verbose_name=_("übergeordnete Behörde"))
-    primary_colour = models.CharField(_("Hauptfarbe"), max_length=7, default="#004b87",
-                                      validators=[colour_validator])
-    accent_colour = models.CharField(_("Akzentfarbe"), max_length=7, default="#e2001a",
-                                     validators=[colour_validator])
-    coat_of_arms = models.FileField(_("Wappen"), upload_to="authorities/", blank=True,
-                                    help_text=_("Wappen als SVG oder PNG."))
+    ags = models.CharField(
+        _("AGS"),
+        max_length=8,
+        unique=True,
+        validators=[ags_validator],
+        help_text=_("Amtlicher Gemeindeschlüssel, 8 Ziffern."),
+    )
+    regional_key = models.CharField(
+        _("Regionalschlüssel"),
+        max_length=12,
+        unique=True,
+        validators=[regional_key_validator],
+        help_text=_("Amtlicher Regionalschlüssel (ARS), 12 Ziffern."),
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("übergeordnete Behörde"),
+    )
+    primary_colour = models.CharField(
+        _("Hauptfarbe"), max_length=7, default="#004b87", validators=[colour_validator]
+    )
+    accent_colour = models.CharField(
+        _("Akzentfarbe"), max_length=7, default="#e2001a", validators=[colour_validator]
+    )
+    coat_of_arms = models.FileField(
+        _("Wappen"), upload_to="authorities/", blank=True, help_text=_("Wappen als SVG oder PNG.")
+    )
     website = models.URLField(_("Internetseite"), blank=True)
     email = models.EmailField(_("E-Mail"), blank=True)
     phone = models.CharField(_("Telefon"), max_length=40, blank=True)
-    is_active = models.BooleanField(_("aktiv"), default=True,
-                                    help_text=_("Nur aktive Behörden erscheinen im Portal."))
+    is_active = models.BooleanField(
+        _("aktiv"), default=True, help_text=_("Nur aktive Behörden erscheinen im Portal.")
+    )
 
     class Meta:
         verbose_name = _("Behörde")
@@ -98,8 +123,9 @@ class Authority(models.Model):
 class Office(models.Model):
     """An office (Dienststelle), e.g. a citizen office (Bürgerbüro) or the road-traffic office."""
 
-    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="offices",
-                                  verbose_name=_("Behörde"))
+    authority = models.ForeignKey(
+        Authority, on_delete=models.CASCADE, related_name="offices", verbose_name=_("Behörde")
+    )
     name = models.CharField(_("Name"), max_length=200)
     slug = models.SlugField(_("Kurzname in Adressen"), max_length=100)
     street = models.CharField(_("Straße und Hausnummer"), max_length=200)
@@ -107,8 +133,11 @@ class Office(models.Model):
     city = models.CharField(_("Ort"), max_length=100)
     phone = models.CharField(_("Telefon"), max_length=40, blank=True)
     email = models.EmailField(_("E-Mail"), blank=True)
-    accessibility = models.TextField(_("Barrierefreiheit"), blank=True,
-                                     help_text=_("Zugang, Aufzug, Parkplätze für Menschen mit Behinderung."))
+    accessibility = models.TextField(
+        _("Barrierefreiheit"),
+        blank=True,
+        help_text=_("Zugang, Aufzug, Parkplätze für Menschen mit Behinderung."),
+    )
     latitude = models.DecimalField(_("Breitengrad"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("Längengrad"), max_digits=9, decimal_places=6, null=True, blank=True)
 
@@ -116,7 +145,9 @@ class Office(models.Model):
         verbose_name = _("Dienststelle")
         verbose_name_plural = _("Dienststellen")
         ordering = ["authority__name", "name"]
-        constraints = [models.UniqueConstraint(fields=["authority", "slug"], name="office_slug_per_authority")]
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "slug"], name="office_slug_per_authority")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.authority.name})"
@@ -134,8 +165,9 @@ class OpeningHours(models.Model):
         SATURDAY = 5, _("Samstag")
         SUNDAY = 6, _("Sonntag")
 
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="opening_hours",
-                               verbose_name=_("Dienststelle"))
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="opening_hours", verbose_name=_("Dienststelle")
+    )
     weekday = models.PositiveSmallIntegerField(_("Wochentag"), choices=Weekday.choices)
     opens = models.TimeField(_("von"))
     closes = models.TimeField(_("bis"))
@@ -145,7 +177,9 @@ class OpeningHours(models.Model):
         verbose_name_plural = _("Öffnungszeiten")
         ordering = ["weekday", "opens"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(closes__gt=models.F("opens")), name="opening_closes_after_opens")
+            models.CheckConstraint(
+                condition=models.Q(closes__gt=models.F("opens")), name="opening_closes_after_opens"
+            )
         ]
 
     def __str__(self) -> str:
@@ -159,16 +193,23 @@ class Membership(models.Model):
         CASEWORKER = "caseworker", _("Sachbearbeitung")
         AUTHORITY_ADMIN = "authority_admin", _("Behördenadministration")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships",
-                             verbose_name=_("Konto"))
-    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="memberships",
-                                  verbose_name=_("Behörde"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("Konto"),
+    )
+    authority = models.ForeignKey(
+        Authority, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("Behörde")
+    )
     role = models.CharField(_("Rolle"), max_length=20, choices=Role.choices, default=Role.CASEWORKER)
 
     class Meta:
         verbose_name = _("Mitgliedschaft")
         verbose_name_plural = _("Mitgliedschaften")
-        constraints = [models.UniqueConstraint(fields=["user", "authority"], name="one_membership_per_authority")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "authority"], name="one_membership_per_authority")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} – {self.authority} ({self.get_role_display()})"
@@ -177,11 +218,13 @@ class Membership(models.Model):
 class Team(models.Model):
     """A team (Sachgebiet, Team) of an authority; its members work the team's inbox."""
 
-    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="teams",
-                                  verbose_name=_("Behörde"))
+    authority = models.ForeignKey(
+        Authority, on_delete=models.CASCADE, related_name="teams", verbose_name=_("Behörde")
+    )
     name = models.CharField(_("Name"), max_length=200)
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams",
-                                     verbose_name=_("Mitglieder"))
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="teams", verbose_name=_("Mitglieder")
+    )
 
     class Meta:
         verbose_name = _("Team")
@@ -200,10 +243,12 @@ class PostcodeArea(models.Model):
     """
 
     postcode = models.CharField(_("PLZ"), max_length=5, validators=[postcode_validator], db_index=True)
-    street = models.CharField(_("Straße"), max_length=200, blank=True,
-                              help_text=_("Leer: die ganze PLZ gehört zur Behörde."))
-    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="postcode_areas",
-                                  verbose_name=_("Behörde"))
+    street = models.CharField(
+        _("Straße"), max_length=200, blank=True, help_text=_("Leer: die ganze PLZ gehört zur Behörde.")
+    )
+    authority = models.ForeignKey(
+        Authority, on_delete=models.CASCADE, related_name="postcode_areas", verbose_name=_("Behörde")
+    )
 
     class Meta:
         verbose_name = _("PLZ-Gebiet")
@@ -227,16 +272,27 @@ class AuditEvent(models.Model):
         DENIED = "denied", _("verweigert")
 
     at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              related_name="+", verbose_name=_("handelnde Person"))
-    authority = models.ForeignKey(Authority, on_delete=models.SET_NULL, null=True, related_name="audit_events",
-                                  verbose_name=_("Behörde"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("handelnde Person"),
+    )
+    authority = models.ForeignKey(
+        Authority,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="audit_events",
+        verbose_name=_("Behörde"),
+    )
     action = models.CharField(_("Aktion"), max_length=10, choices=Action.choices)
     object_type = models.CharField(_("Objektart"), max_length=100)
     object_id = models.CharField(_("Objekt-ID"), max_length=64)
     channel = models.CharField(_("Kanal"), max_length=10, help_text=_("web, api, admin oder cli"))
-    changes = models.JSONField(_("Änderungen"), default=dict, blank=True,
-                               help_text=_("Geänderte Felder mit altem und neuem Wert."))
+    changes = models.JSONField(
+        _("Änderungen"), default=dict, blank=True, help_text=_("Geänderte Felder mit altem und neuem Wert.")
+    )
 
     class Meta:
         verbose_name = _("Protokolleintrag")

@@ -34,7 +34,7 @@ class Responsibility:
 class AddressAmbiguous(Problem):
     """The postcode belongs to several towns and no street decides; ``extra['candidates']`` lists them."""
 
-    status_code = 409  # type: ignore[assignment]  # core.problems types it as Literal[400]
+    status_code = 409
     code = "address-ambiguous"
 
 
@@ -48,14 +48,14 @@ class AddressInvalid(Problem):
 class OutsideAlliance(Problem):
     """No active town of this installation has the postcode or AGS."""
 
-    status_code = 404  # type: ignore[assignment]  # core.problems types it as Literal[400]
+    status_code = 404
     code = "outside-alliance"
 
 
 class NoResponsibleAuthority(Problem):
     """A Kreis-level service for a town whose Kreis is not (or no longer actively) on the platform."""
 
-    status_code = 404  # type: ignore[assignment]  # core.problems types it as Literal[400]
+    status_code = 404
     code = "no-responsible-authority"
 
 

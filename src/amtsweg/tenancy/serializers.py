@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
-from .models import Authority, AuditEvent, Membership, Office, OpeningHours, Team
+from .models import AuditEvent, Authority, Membership, Office, OpeningHours, Team
 
 
 class OpeningHoursSerializer(serializers.ModelSerializer[OpeningHours]):
@@ -14,23 +16,56 @@ class OpeningHoursSerializer(serializers.ModelSerializer[OpeningHours]):
 
 
 class OfficeSerializer(serializers.ModelSerializer[Office]):
-    authority = serializers.SlugRelatedField(slug_field="ags", read_only=True)
+    authority: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="ags", read_only=True
+    )
     opening_hours = OpeningHoursSerializer(many=True, read_only=True)
 
     class Meta:
         model = Office
-        fields = ["id", "authority", "name", "slug", "street", "postcode", "city", "phone", "email",
-                  "accessibility", "latitude", "longitude", "opening_hours"]
+        fields = [
+            "id",
+            "authority",
+            "name",
+            "slug",
+            "street",
+            "postcode",
+            "city",
+            "phone",
+            "email",
+            "accessibility",
+            "latitude",
+            "longitude",
+            "opening_hours",
+        ]
 
 
 class AuthoritySerializer(serializers.ModelSerializer[Authority]):
-    parent = serializers.SlugRelatedField(slug_field="ags", read_only=True)
-    alliance = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="ags", read_only=True
+    )
+    alliance: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
 
     class Meta:
         model = Authority
-        fields = ["ags", "regional_key", "name", "official_name", "kind", "slug", "parent", "alliance",
-                  "primary_colour", "accent_colour", "coat_of_arms", "website", "email", "phone"]
+        fields = [
+            "ags",
+            "regional_key",
+            "name",
+            "official_name",
+            "kind",
+            "slug",
+            "parent",
+            "alliance",
+            "primary_colour",
+            "accent_colour",
+            "coat_of_arms",
+            "website",
+            "email",
+            "phone",
+        ]
 
 
 class StaffAuthoritySerializer(AuthoritySerializer):
@@ -45,8 +80,12 @@ class StaffAuthoritySerializer(AuthoritySerializer):
 
 
 class TeamSerializer(serializers.ModelSerializer[Team]):
-    authority = serializers.SlugRelatedField(slug_field="ags", read_only=True)
-    members = serializers.SlugRelatedField(slug_field="email", many=True, read_only=True)
+    authority: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="ags", read_only=True
+    )
+    members: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="email", many=True, read_only=True
+    )
 
     class Meta:
         model = Team
@@ -54,13 +93,33 @@ class TeamSerializer(serializers.ModelSerializer[Team]):
 
 
 class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
-    authority = serializers.SlugRelatedField(slug_field="ags", read_only=True)
-    actor = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    authority: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="ags", read_only=True
+    )
+    actor: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="email", read_only=True
+    )
 
     class Meta:
         model = AuditEvent
-        fields = ["id", "at", "actor", "authority", "action", "object_type", "object_id", "channel", "changes"]
+        fields = [
+            "id",
+            "at",
+            "actor",
+            "authority",
+            "action",
+            "object_type",
+            "object_id",
+            "channel",
+            "changes",
+        ]
 
 
-__all__ = ["AuditEventSerializer", "AuthoritySerializer", "Membership", "OfficeSerializer",
-           "StaffAuthoritySerializer", "TeamSerializer"]
+__all__ = [
+    "AuditEventSerializer",
+    "AuthoritySerializer",
+    "Membership",
+    "OfficeSerializer",
+    "StaffAuthoritySerializer",
+    "TeamSerializer",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -15,13 +16,13 @@ from amtsweg.testing import World
 PROBLEM = "application/problem+json"
 
 
-def _problem(response: object, status: int) -> dict[str, object]:
-    assert response.status_code == status, response.content  # type: ignore[attr-defined]
-    assert response["Content-Type"].startswith(PROBLEM)  # type: ignore[index]
-    body = response.json()  # type: ignore[attr-defined]
+def _problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith(PROBLEM)
+    body: dict[str, Any] = response.json()
     assert body["status"] == status
     assert body["detail"] and body["detail_de"] and body["title"] and body["title_de"]
-    return body  # type: ignore[no-any-return]
+    return body
 
 
 def test_authorities_list_and_filter(world: World, client: Client) -> None:
@@ -85,8 +86,12 @@ def test_openapi_schema_is_published(client: Client) -> None:
     assert response["Content-Type"].startswith("application/vnd.oai.openapi+json")
     schema = json.loads(response.content)
     assert schema["openapi"].startswith("3.")
-    for route in ("/api/v1/services", "/api/v1/responsibility", "/api/v1/authorities/{ags}",
-                  "/api/v1/staff/offerings/{id}"):
+    for route in (
+        "/api/v1/services",
+        "/api/v1/responsibility",
+        "/api/v1/authorities/{ags}",
+        "/api/v1/staff/offerings/{id}",
+    ):
         assert route in schema["paths"], route
 
 
@@ -94,9 +99,11 @@ def test_admin_changes_offering_through_api_and_it_is_audited(world: World) -> N
     client = Client()
     client.force_login(world.admin_neuss)
     offering = ServiceOffering.objects.get(authority=world.neuss, service=world.town_service)
-    response = client.patch(f"/api/v1/staff/offerings/{offering.pk}",
-                            data={"maturity": 4, "online_url": "https://neuss.example/meldebescheinigung"},
-                            content_type="application/json")
+    response = client.patch(
+        f"/api/v1/staff/offerings/{offering.pk}",
+        data={"maturity": 4, "online_url": "https://neuss.example/meldebescheinigung"},
+        content_type="application/json",
+    )
     assert response.status_code == 200, response.content
     offering.refresh_from_db()
     assert offering.maturity == 4
@@ -112,10 +119,14 @@ def test_offering_update_validates(world: World) -> None:
     url = f"/api/v1/staff/offerings/{offering.pk}"
     body = _problem(client.patch(url, data={"maturity": 9}, content_type="application/json"), 400)
     assert "maturity" in body["errors"]
-    _problem(client.patch(url, data={"online_url": "javascript:alert(1)"}, content_type="application/json"), 400)
+    _problem(
+        client.patch(url, data={"online_url": "javascript:alert(1)"}, content_type="application/json"), 400
+    )
     _problem(client.patch(url, data="{not json", content_type="application/json"), 400)
     dormagen_office = world.dormagen.offices.get()
-    body = _problem(client.patch(url, data={"office": dormagen_office.pk}, content_type="application/json"), 400)
+    body = _problem(
+        client.patch(url, data={"office": dormagen_office.pk}, content_type="application/json"), 400
+    )
     assert body["code"] == "office-of-other-authority"
     offering.refresh_from_db()
     assert offering.maturity == 3 and offering.office is None
@@ -140,12 +151,21 @@ def test_token_authentication_for_api_clients(world: World) -> None:
     _problem(Client(HTTP_AUTHORIZATION="Token wrong").get("/api/v1/staff/teams"), 401)
 
 
-def test_list_endpoints_have_bounded_queries(world: World, client: Client, django_assert_max_num_queries: object) -> None:
+def test_list_endpoints_have_bounded_queries(
+    world: World, client: Client, django_assert_max_num_queries: Any
+) -> None:
     staff = Client()
     staff.force_login(world.kreis_admin)
-    for url, c in (("/api/v1/authorities", client), ("/api/v1/offices", client), ("/api/v1/offerings", client),
-                   ("/api/v1/services", client), ("/api/v1/themenfelder", client),
-                   ("/api/v1/staff/teams", staff), ("/api/v1/staff/offerings", staff),
-                   ("/api/v1/staff/audit-events", staff), ("/api/v1/staff/authorities", staff)):
-        with django_assert_max_num_queries(8):  # type: ignore[operator]
+    for url, c in (
+        ("/api/v1/authorities", client),
+        ("/api/v1/offices", client),
+        ("/api/v1/offerings", client),
+        ("/api/v1/services", client),
+        ("/api/v1/themenfelder", client),
+        ("/api/v1/staff/teams", staff),
+        ("/api/v1/staff/offerings", staff),
+        ("/api/v1/staff/audit-events", staff),
+        ("/api/v1/staff/authorities", staff),
+    ):
+        with django_assert_max_num_queries(8):
             assert c.get(url).status_code == 200, url

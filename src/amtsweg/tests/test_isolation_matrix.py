@@ -14,8 +14,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from amtsweg.catalog.models import ServiceOffering
-from amtsweg.testing import World
 from amtsweg.tenancy.models import AuditEvent, Authority, Team
+from amtsweg.testing import World
 
 ROLES = ("anonymous", "citizen", "caseworker_neuss", "admin_neuss", "caseworker_dormagen", "kreis_admin")
 # Who counts as belonging to the target authority (Neuss) for internal data.
@@ -112,23 +112,39 @@ MATRIX: list[Route] = [
     Route("api-themenfeld-list", lambda w, a: "/api/v1/themenfelder", public),
     Route("api-offering-list", lambda w, a: f"/api/v1/offerings?authority={a.ags}", public),
     Route("api-offering-detail", lambda w, a: f"/api/v1/offerings/{_offering(w, a)}", public),
-    Route("api-responsibility", lambda w, a: f"/api/v1/responsibility?leika={w.town_service.leika_key}&ags={a.ags}",
-          public),
+    Route(
+        "api-responsibility",
+        lambda w, a: f"/api/v1/responsibility?leika={w.town_service.leika_key}&ags={a.ags}",
+        public,
+    ),
     # staff API
     Route("api-staff-authority-list", lambda w, a: "/api/v1/staff/authorities", staff_list),
     Route("api-staff-team-list", lambda w, a: "/api/v1/staff/teams", staff_list),
     Route("api-staff-team-detail", lambda w, a: f"/api/v1/staff/teams/{_team(w, a)}", staff_read),
     Route("api-staff-offering-list", lambda w, a: "/api/v1/staff/offerings", staff_list),
     Route("api-staff-offering-detail", lambda w, a: f"/api/v1/staff/offerings/{_offering(w, a)}", staff_read),
-    Route("api-staff-offering-detail", lambda w, a: f"/api/v1/staff/offerings/{_offering(w, a)}", staff_admin,
-          method="patch", data={"maturity": 4}),
+    Route(
+        "api-staff-offering-detail",
+        lambda w, a: f"/api/v1/staff/offerings/{_offering(w, a)}",
+        staff_admin,
+        method="patch",
+        data={"maturity": 4},
+    ),
     Route("api-staff-audit-list", lambda w, a: "/api/v1/staff/audit-events", staff_list),
     # back office
-    Route("backoffice:login", lambda w, a: "/backoffice/anmelden/", lambda role, target: {200} if role == "anonymous" else {302}),
+    Route(
+        "backoffice:login",
+        lambda w, a: "/backoffice/anmelden/",
+        lambda role, target: {200} if role == "anonymous" else {302},
+    ),
     Route("backoffice:home", lambda w, a: "/backoffice/", page_home),
     Route("backoffice:dashboard", lambda w, a: f"/backoffice/{a.ags}/", page_read),
     Route("backoffice:offerings", lambda w, a: f"/backoffice/{a.ags}/leistungen/", page_read),
-    Route("backoffice:offering-edit", lambda w, a: f"/backoffice/{a.ags}/leistungen/{_offering(w, a)}/", page_read),
+    Route(
+        "backoffice:offering-edit",
+        lambda w, a: f"/backoffice/{a.ags}/leistungen/{_offering(w, a)}/",
+        page_read,
+    ),
     Route("backoffice:teams", lambda w, a: f"/backoffice/{a.ags}/teams/", page_read),
     Route("backoffice:audit-log", lambda w, a: f"/backoffice/{a.ags}/protokoll/", page_admin),
 ]
@@ -168,8 +184,19 @@ def _client_for(world: World, role: str) -> Client:
     return client
 
 
-# Filled from the portal's URL configuration: every portal page is public by design.
-PORTAL_ROUTES: dict[str, Callable[[World, Authority], str]] = {}
+# Portal pages are public by design; they show no authority-internal data (checked for every role).
+PORTAL_ROUTES: dict[str, Callable[[World, Authority], str]] = {
+    "portal:home": lambda w, a: "/",
+    "portal:authority": lambda w, a: f"/behoerden/{a.slug}/",
+    "portal:authority_theme": lambda w, a: f"/behoerden/{a.slug}/theme.css",
+    "portal:office": lambda w, a: f"/behoerden/{a.slug}/dienststellen/{a.offices.get().slug}/",
+    "portal:catalogue": lambda w, a: "/leistungen/",
+    "portal:themenfeld": lambda w, a: "/leistungen/themen/mobilitaet-reisen/",
+    "portal:lebenslage": lambda w, a: "/leistungen/lebenslagen/umzug/",
+    "portal:service": lambda w, a: f"/leistungen/{w.town_service.leika_key}/?ags={a.ags}",
+    "portal:search": lambda w, a: "/suche/?q=Meldebescheinigung",
+}
+MATRIX += [Route(name, url, public) for name, url in PORTAL_ROUTES.items()]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -184,14 +211,22 @@ def test_matrix(world: World, route: Route, role: str) -> None:
             response = client.get(url)
         allowed = route.expect(role, target)
         assert response.status_code in allowed, (
-            f"{role} {route.method.upper()} {url}: {response.status_code}, expected {allowed}")
+            f"{role} {route.method.upper()} {url}: {response.status_code}, expected {allowed}"
+        )
         if response.status_code >= 400 and url.startswith("/api/"):
             assert response["Content-Type"].startswith("application/problem+json")
 
 
 @pytest.mark.parametrize("role", ["caseworker_neuss", "caseworker_dormagen", "admin_neuss"])
-@pytest.mark.parametrize("url", ["/api/v1/staff/teams", "/api/v1/staff/offerings", "/api/v1/staff/audit-events",
-                                 "/api/v1/staff/authorities"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/staff/teams",
+        "/api/v1/staff/offerings",
+        "/api/v1/staff/audit-events",
+        "/api/v1/staff/authorities",
+    ],
+)
 def test_staff_lists_show_only_own_authority(world: World, role: str, url: str) -> None:
     user = getattr(world, role)
     own = {m.authority.ags for m in user.memberships.select_related("authority")}

@@ -66,8 +66,17 @@ def test_admin_edits_offering_in_browser_form_and_it_is_audited(world: World) ->
     client.force_login(world.admin_neuss)
     offering = ServiceOffering.objects.get(authority=world.neuss, service=world.town_service)
     url = f"/backoffice/05162024/leistungen/{offering.pk}/"
-    response = client.post(url, {"enabled": "on", "maturity": "4", "online_url": "", "contact_email": "",
-                                 "contact_phone": "02131 123", "office": str(world.neuss.offices.get().pk)})
+    response = client.post(
+        url,
+        {
+            "enabled": "on",
+            "maturity": "4",
+            "online_url": "",
+            "contact_email": "",
+            "contact_phone": "02131 123",
+            "office": str(world.neuss.offices.get().pk),
+        },
+    )
     assert response.status_code == 302, response.content.decode()
     offering.refresh_from_db()
     assert offering.maturity == 4 and offering.contact_phone == "02131 123"
@@ -90,8 +99,9 @@ def test_invalid_form_keeps_input_and_explains(world: World) -> None:
     client = Client()
     client.force_login(world.admin_neuss)
     offering = ServiceOffering.objects.get(authority=world.neuss, service=world.town_service)
-    page = client.post(f"/backoffice/05162024/leistungen/{offering.pk}/",
-                       {"maturity": "7", "contact_phone": "0211 999"}).content.decode()
+    page = client.post(
+        f"/backoffice/05162024/leistungen/{offering.pk}/", {"maturity": "7", "contact_phone": "0211 999"}
+    ).content.decode()
     assert "0211 999" in page
     assert "field-error" in page
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.UPDATE).exists()
@@ -107,5 +117,7 @@ def test_pages_send_security_headers(world: World) -> None:
 
 def test_login_requires_csrf_token(world: World) -> None:
     client = Client(enforce_csrf_checks=True)
-    response = client.post("/backoffice/anmelden/", {"username": world.caseworker_neuss.email, "password": PASSWORD})
+    response = client.post(
+        "/backoffice/anmelden/", {"username": world.caseworker_neuss.email, "password": PASSWORD}
+    )
     assert response.status_code == 403

@@ -14,8 +14,16 @@ from amtsweg.tenancy.models import Authority
 from amtsweg.tenancy.responsibility import responsibility_resolve
 from amtsweg.testing import shared_data
 
-TOWNS = {"05162004": "Dormagen", "05162008": "Grevenbroich", "05162012": "Jüchen", "05162016": "Kaarst",
-         "05162020": "Korschenbroich", "05162022": "Meerbusch", "05162024": "Neuss", "05162028": "Rommerskirchen"}
+TOWNS = {
+    "05162004": "Dormagen",
+    "05162008": "Grevenbroich",
+    "05162012": "Jüchen",
+    "05162016": "Kaarst",
+    "05162020": "Korschenbroich",
+    "05162022": "Meerbusch",
+    "05162024": "Neuss",
+    "05162028": "Rommerskirchen",
+}
 
 
 @pytest.mark.django_db
@@ -28,8 +36,10 @@ def test_curated_demo_loads_twice_without_duplicates() -> None:
     assert "admin.kreis@demo.amtsweg.de" in out.getvalue()
     kreis = Authority.objects.get(ags="05162000")
     assert {a.ags: a.name for a in kreis.children.all()} == TOWNS
-    assert all(a.regional_key == a.ags[:5] + "0" + a.ags[5:5] + "00" + a.ags[5:] or len(a.regional_key) == 12
-               for a in kreis.children.all())
+    assert all(
+        a.regional_key == a.ags[:5] + "0" + a.ags[5:5] + "00" + a.ags[5:] or len(a.regional_key) == 12
+        for a in kreis.children.all()
+    )
 
 
 @pytest.mark.django_db
@@ -46,8 +56,10 @@ def test_demo_routes_building_services_of_small_towns_to_the_kreis() -> None:
 def test_demo_logins_work() -> None:
     call_command("load_demo", "--curated-catalog", stdout=io.StringIO())
     client = Client()
-    response = client.post("/backoffice/anmelden/", {"username": "sachbearbeitung.dormagen@demo.amtsweg.de",
-                                                      "password": DEMO_PASSWORD})
+    response = client.post(
+        "/backoffice/anmelden/",
+        {"username": "sachbearbeitung.dormagen@demo.amtsweg.de", "password": DEMO_PASSWORD},
+    )
     assert response.status_code == 302
     assert client.get("/backoffice/")["Location"] == "/backoffice/05162004/"
 

@@ -30,7 +30,7 @@ from amtsweg.testing import World
 @dataclass
 class PortalWorld:
     world: World
-    buerger_staat: Themenfeld
+    buerger_staat: Themenfeld  # holds the Meldebescheinigung's OZG service
     mobilitaet: Themenfeld
     umzug: Lebenslage
     ozg_melde: OzgService
@@ -40,9 +40,12 @@ class PortalWorld:
 
 def add_portal_data(world: World) -> PortalWorld:
     """Catalogue texts, a Lebenslage, OZG services and opening hours on top of the shared world."""
-    buerger_staat = Themenfeld.objects.create(name="Bürger & Staat", slug="buerger-staat")
-    mobilitaet = Themenfeld.objects.get(slug="mobilitaet-reisen")
-    umzug = Lebenslage.objects.create(name="Umzug", slug="umzug", themenfeld=buerger_staat)
+    buerger_staat, _ = Themenfeld.objects.get_or_create(slug="buerger-staat", defaults={"name": "Bürger & Staat"})
+    mobilitaet, _ = Themenfeld.objects.get_or_create(slug="mobilitaet-reisen",
+                                                     defaults={"name": "Mobilität & Reisen"})
+    # The shared world may already have an "Umzug"; the portal tests need it under Bürger & Staat.
+    umzug, _ = Lebenslage.objects.update_or_create(slug="umzug",
+                                                   defaults={"name": "Umzug", "themenfeld": buerger_staat})
     ozg_melde = OzgService.objects.create(ozg_id="10247", name="Melderegisterauskunft", themenfeld=buerger_staat,
                                           lebenslage=umzug)
     ozg_kfz = OzgService.objects.create(ozg_id="10001", name="Fahrzeugzulassung", themenfeld=mobilitaet)

@@ -48,7 +48,8 @@ def run(*args: str) -> tuple[str, str]:
 
 def genericode(rows: list[tuple[str, ...]], *, columns: tuple[str, ...] = ("SCHLUESSEL", "Bezeichnung"),
                root: str = "gc:CodeList", prolog: str = "") -> str:
-    column_xml = "".join(f'<Column Id="{c}" Use="required"><ShortName>{c}</ShortName></Column>' for c in columns)
+    column_xml = "".join(f'<Column Id="{c}" Use="required"><ShortName>{c}</ShortName></Column>'
+                         for c in columns)
     row_xml = "\n".join(
         "<Row>" + "".join(f'<Value ColumnRef="{c}"><SimpleValue>{v}</SimpleValue></Value>'
                           for c, v in zip(columns, row, strict=False)) + "</Row>"
@@ -63,7 +64,8 @@ def genericode(rows: list[tuple[str, ...]], *, columns: tuple[str, ...] = ("SCHL
 @pytest.fixture
 def small_lists(tmp_path: Path) -> tuple[Path, Path]:
     ags, rs = tmp_path / "ags.xml", tmp_path / "rs.xml"
-    ags.write_text(genericode([("05162024", "Neuss, Stadt"), ("05162028", "Rommerskirchen")]), encoding="utf-8")
+    ags.write_text(genericode([("05162024", "Neuss, Stadt"), ("05162028", "Rommerskirchen")]),
+                   encoding="utf-8")
     rs.write_text(genericode([("051620024024", "Neuss, Stadt"), ("051620028028", "Rommerskirchen")]),
                   encoding="utf-8")
     return ags, rs
@@ -94,10 +96,12 @@ def test_rhein_kreis_neuss_with_kreis_and_alliance(ags_file: Path, rs_file: Path
 
 
 def test_reimport_changes_nothing_and_keeps_what_administrators_set(ags_file: Path, rs_file: Path) -> None:
-    args = ("--ags", str(ags_file), "--rs", str(rs_file), "--prefix", "05162", "--kreis-name", "Rhein-Kreis Neuss")
+    args = ("--ags", str(ags_file), "--rs", str(rs_file), "--prefix", "05162",
+            "--kreis-name", "Rhein-Kreis Neuss")
     run(*args)
     neuss = Authority.objects.get(ags="05162024")
-    neuss.name, neuss.slug, neuss.email, neuss.phone = "Stadt Neuss", "stadt-neuss", "info@neuss.example", "02131 90-0"
+    neuss.name, neuss.slug = "Stadt Neuss", "stadt-neuss"
+    neuss.email, neuss.phone = "info@neuss.example", "02131 90-0"
     neuss.primary_colour, neuss.website, neuss.is_active = "#123456", "https://neuss.example", False
     neuss.save()
 
@@ -107,7 +111,8 @@ def test_reimport_changes_nothing_and_keeps_what_administrators_set(ags_file: Pa
     neuss.refresh_from_db()
     assert (neuss.name, neuss.slug, neuss.email, neuss.phone) == (
         "Stadt Neuss", "stadt-neuss", "info@neuss.example", "02131 90-0")
-    assert (neuss.primary_colour, neuss.website, neuss.is_active) == ("#123456", "https://neuss.example", False)
+    assert (neuss.primary_colour, neuss.website, neuss.is_active) == (
+        "#123456", "https://neuss.example", False)
 
 
 def test_import_completes_existing_authorities(world: World, ags_file: Path, rs_file: Path) -> None:
@@ -198,7 +203,8 @@ def assert_rejected(ags: Path, rs: Path, *expected: str, extra: tuple[str, ...] 
         run("--ags", str(ags), "--rs", str(rs), *extra)
     err = StringIO()
     with pytest.raises(CommandError):
-        call_command("import_authorities", "--ags", str(ags), "--rs", str(rs), *extra, stderr=err, stdout=StringIO())
+        call_command("import_authorities", "--ags", str(ags), "--rs", str(rs), *extra,
+                     stderr=err, stdout=StringIO())
     for text in expected:
         assert text in err.getvalue(), err.getvalue()
     assert not Authority.objects.exists()
@@ -229,7 +235,8 @@ def test_missing_column(small_lists: tuple[Path, Path], tmp_path: Path) -> None:
     assert_rejected(no_name, small_lists[1], "no_name.xml", "Bezeichnung")
 
 
-def test_malformed_and_duplicate_keys_are_all_reported(small_lists: tuple[Path, Path], tmp_path: Path) -> None:
+def test_malformed_and_duplicate_keys_are_all_reported(small_lists: tuple[Path, Path],
+                                                        tmp_path: Path) -> None:
     bad = tmp_path / "bad.xml"
     bad.write_text(genericode([("05162024", "Neuss, Stadt"), ("0516202X", "Kaputt"), ("05162024", "Neuss")]))
     assert_rejected(bad, small_lists[1], "bad.xml, Zeile 7: AGS „0516202X“", "bad.xml, Zeile 8: AGS 05162024 "
@@ -267,5 +274,5 @@ def test_kreisfreie_stadt_has_no_kreis(tmp_path: Path) -> None:
 
 
 def test_missing_file(small_lists: tuple[Path, Path], tmp_path: Path) -> None:
-    with pytest.raises(ImportFileError, match="nowhere.xml"):
+    with pytest.raises(ImportFileError, match=r"nowhere\.xml"):
         authorities_import(ags_path=tmp_path / "nowhere.xml", rs_path=small_lists[1])

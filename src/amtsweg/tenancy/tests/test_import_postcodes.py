@@ -49,13 +49,16 @@ def test_demo_table_covers_the_eight_towns() -> None:
 
 
 def _service() -> Service:
-    return Service.objects.get_or_create(leika_key="99115005000000", defaults={"name": "Meldebescheinigung"})[0]
+    service, _created = Service.objects.get_or_create(leika_key="99115005000000",
+                                                      defaults={"name": "Meldebescheinigung"})
+    return service
 
 
 def test_file_replaces_the_postcodes_it_mentions(world: World, tmp_path: Path) -> None:
     PostcodeArea.objects.create(postcode="41460", street="Kölner Straße", authority=world.dormagen)
     csv_file = tmp_path / "plz.csv"
-    csv_file.write_text("postcode,street,ags,note\n41460,,05162024,Neuss\n41462,,05162024,\n", encoding="utf-8")
+    csv_file.write_text("postcode,street,ags,note\n41460,,05162024,Neuss\n41462,,05162024,\n",
+                        encoding="utf-8")
 
     assert "1 neu, 1 entfernt, 1 unverändert" in run(csv_file)
 
@@ -65,7 +68,8 @@ def test_file_replaces_the_postcodes_it_mentions(world: World, tmp_path: Path) -
 
 @pytest.mark.parametrize(("content", "expected"), [
     ("plz,strasse,ags\n41460,,05162024\n", "Zeile 1: Spalten fehlen: postcode, street"),
-    ("postcode,street,ags,note\n41460,,05162024,\n4146,,05162024,\n", "plz.csv, Zeile 3: Postleitzahl „4146“"),
+    ("postcode,street,ags,note\n41460,,05162024,\n4146,,05162024,\n",
+     "plz.csv, Zeile 3: Postleitzahl „4146“"),
     ("# comment\npostcode,street,ags\n41460,,5162024\n", "plz.csv, Zeile 3: AGS „5162024“"),
     ("postcode,street,ags\n41460,,05111000\n", "Zeile 2: Eine Behörde mit AGS 05111000 gibt es nicht"),
     ("postcode,street,ags\n41460,,05162000\n", "Zeile 2: AGS 05162000 ist ein Kreis"),

@@ -8,23 +8,37 @@ from amtsweg.demo.services import demo_load
 
 
 class Command(BaseCommand):
-    help = "Load (or refresh) the Rhein-Kreis Neuss demo: authorities, offices, catalogue, offerings, demo people."
+    help = "Load (or refresh) the Rhein-Kreis Neuss demo: authorities, offices, catalogue, offerings, people."
 
     def add_arguments(self, parser: CommandParser) -> None:
         group = parser.add_mutually_exclusive_group()
-        group.add_argument("--full-catalog", action="store_true", default=None, dest="full",
-                           help="import the whole OZG/LeiKa catalogue from AMTSWEG_SHARED_DATA_DIR")
-        group.add_argument("--curated-catalog", action="store_false", dest="full",
-                           help="only the curated subset shipped with Amtsweg")
+        group.add_argument(
+            "--full-catalog",
+            action="store_true",
+            default=None,
+            dest="full",
+            help="import the whole OZG/LeiKa catalogue from AMTSWEG_SHARED_DATA_DIR",
+        )
+        group.add_argument(
+            "--curated-catalog",
+            action="store_false",
+            dest="full",
+            help="only the curated subset shipped with Amtsweg",
+        )
 
     def handle(self, *args: Any, full: bool | None, **options: Any) -> None:
         summary = demo_load(full_catalog=full)
         catalog = "vollständiger OZG/LeiKa-Katalog" if summary.full_catalog else "kuratierte Auswahl"
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo geladen: {summary.authorities} Behörden, {summary.services} Leistungen ({catalog}), "
-            f"{summary.offerings} Leistungsangebote."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo geladen: {summary.authorities} Behörden, {summary.services} Leistungen ({catalog}), "
+                f"{summary.offerings} Leistungsangebote."
+            )
+        )
         self.stdout.write("\nDemo-Zugänge (Passwort jeweils wie angegeben):")
         for label, email, password in summary.logins:
             self.stdout.write(f"  {label:45} {email:45} {password}")
-        self.stdout.write("\nPortal:     http://127.0.0.1:8000/\nBackoffice: http://127.0.0.1:8000/backoffice/\n"
-                          "API:        http://127.0.0.1:8000/api/v1/docs/\n")
+        self.stdout.write(
+            "\nPortal:     http://127.0.0.1:8000/\nBackoffice: http://127.0.0.1:8000/backoffice/\n"
+            "API:        http://127.0.0.1:8000/api/v1/docs/\n"
+        )
