@@ -65,7 +65,8 @@ def main() -> int:
         )
         print(f"version-stamp check: median {statistics.median(stamp_times) * 1000:.3f} ms")
         print(
-            f"queries: {len(queries)} whole + {len(typed)} typed prefixes, x{args.repeat} = {len(timings)} calls"
+            f"queries: {len(queries)} whole + {len(typed)} typed prefixes, "
+            f"x{args.repeat} = {len(timings)} calls"
         )
         print(
             f"p50 {percentile(timings, 0.5):.2f} ms  p95 {percentile(timings, 0.95):.2f} ms  "

@@ -6,6 +6,7 @@ Run: ``.venv/bin/python bench/search_quality.py`` (imports the catalogue from
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import tempfile
@@ -32,7 +33,7 @@ def setup_django(directory: str) -> None:
         "--leika",
         str(ozg / "leika_leistungen.csv"),
         verbosity=0,
-        stdout=open(os.devnull, "w"),
+        stdout=io.StringIO(),
     )
 
 

@@ -333,13 +333,13 @@ def _upsert_ozg(rows: list[OzgRow]) -> tuple[EntityCounts, EntityCounts, EntityC
     for row in rows:
         themenfeld = themen[row.themenfeld]
         if row.lage and (themenfeld.pk, row.lage) not in lagen:
-            lage = Lebenslage(
+            new_lage = Lebenslage(
                 name=row.lage,
                 themenfeld=themenfeld,
                 slug=_unique_slug(german_slugify(row.lage, max_length=120), taken, 120),
             )
-            lagen[(themenfeld.pk, row.lage)] = lage
-            new_lagen.append(lage)
+            lagen[(themenfeld.pk, row.lage)] = new_lage
+            new_lagen.append(new_lage)
     Lebenslage.objects.bulk_create(new_lagen)
     lagen = {(lage.themenfeld_id, lage.name): lage for lage in Lebenslage.objects.all()}
 

@@ -40,15 +40,24 @@ _UMLAUT_DIGRAPH = re.compile(r"(?<![aeiouq])([aou])e")
 _TOKEN = re.compile(r"[^\W_]+")
 _FOLD_ROUNDS = 6
 
-STOPWORDS = frozenset(
-    ["a", "ab", "am", "an", "als", "auch", "auf", "aus", "bei", "beim", "bin", "bis", "da", "das", "dass", "dem", "den", "der", "des", "die", "dies", "diese", "dieser", "du", "durch", "ein", "eine", "einem", "einen", "einer", "eines", "er", "es", "fur", "gegen", "hat", "ich", "ihr", "im", "in", "ist", "ja", "kann", "man", "mein", "meine", "meinem", "meinen", "meiner", "mich", "mit", "nach", "nicht", "noch", "ob", "oder", "ohne", "sein", "seine", "sich", "sie", "sind", "so", "uber", "um", "und", "uns", "unser", "unter", "vom", "von", "vor", "war", "was", "weg", "wegen", "welche", "wenn", "wer", "wie", "wir", "wird", "wo", "zu", "zum", "zur"]
-)
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+STOPWORDS = _word_set("""
+    a ab am an als auch auf aus bei beim bin bis da das dass dem den der des die dies diese dieser du
+    durch ein eine einem einen einer eines er es fur gegen hat ich ihr im in ist ja kann man mein meine
+    meinem meinen meiner mich mit nach nicht noch ob oder ohne sein seine sich sie sind so uber um und
+    uns unser unter vom von vor war was weg wegen welche wenn wer wie wir wird wo zu zum zur
+""")
 
 # Words that say "I want to do something" without naming the service; dropped from a query
 # as long as something else remains ("Wohngeld beantragen" searches for "Wohngeld").
-QUERY_FILLERS = frozenset(
-    ["beantragen", "beantrage", "beantragung", "antrag", "antrage", "antragen", "stellen", "machen", "mochte", "brauche", "benotige", "bekommen", "erhalten", "online", "wie", "wo", "bitte", "hilfe", "info", "infos", "information", "informationen", "formular", "formulare"]
-)
+QUERY_FILLERS = _word_set("""
+    beantragen beantrage beantragung antrag antrage antragen stellen machen mochte brauche benotige
+    bekommen erhalten online wie wo bitte hilfe info infos information informationen formular formulare
+""")
 
 _stemmer_local = threading.local()
 
@@ -103,7 +112,7 @@ LINKING_MORPHEMES = ("es", "en", "s", "n", "e")
 _TRAILING_INFLECTIONS = ("", "e", "n", "s", "en", "es", "er", "ern")
 _MIN_PART = 3
 # Verb prefixes are not words of their own: "Verlust" is no "ver" + "Lust".
-NOT_A_PART = frozenset(["be", "emp", "ent", "er", "ge", "miss", "ver", "zer"])
+NOT_A_PART = _word_set("be emp ent er ge miss ver zer")
 _MIN_COMPOUND = 6
 
 
@@ -259,6 +268,8 @@ class SearchIndex:
 
     def split(self, word: str) -> list[str] | None:
         if word not in self._splits:
+            if len(self._splits) > 50_000:  # queries are open input: keep the memo bounded
+                self._splits.clear()
             self._splits[word] = split_compound(word, self.vocabulary)
         return self._splits[word]
 
@@ -318,7 +329,7 @@ def build_index(
     splits: dict[str, list[str]] = {}
 
     def parts_of(word: str) -> list[str]:
-        """All parts of a compound, recursively (``bewohnerparkausweis`` → bewohner, parkausweis, park, ausweis)."""
+        """All parts of a compound, recursively (bewohnerparkausweis → bewohner, parkausweis, park, ...)."""
         if word not in splits:
             splits[word] = []
             found: list[str] = []

@@ -20,7 +20,7 @@ def test_authority_page_shows_contact_offices_services_and_parent(client: Client
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<h1>Neuss</h1>" in html
+    assert '<h1 class="authority-banner__name">Neuss</h1>' in html
     assert "02131 90-0" in html
     assert "https://www.neuss.de" in html
     assert reverse("portal:office", args=["neuss", "buergerbuero"]) in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client, RequestFactory
+from django.utils import translation
 
 from amtsweg.portal import views
 
@@ -35,14 +36,16 @@ def test_error_handlers_render_the_portal_layout(rf: RequestFactory, db: None, h
                                                  status: int, heading: str) -> None:
     request = rf.get("/irgendwo/")
 
-    response = handler(request, Exception("boom"))  # type: ignore[operator]
+    with translation.override("de"):  # no middleware here: the thread's language would leak in
+        response = handler(request, Exception("boom"))  # type: ignore[operator]
 
     assert response.status_code == status
     assert f"<h1>{heading}</h1>" in response.content.decode()
 
 
 def test_server_error_handler(rf: RequestFactory, db: None) -> None:
-    response = views.server_error(rf.get("/"))
+    with translation.override("de"):
+        response = views.server_error(rf.get("/"))
 
     assert response.status_code == 500
     assert "Interner Fehler" in response.content.decode()
