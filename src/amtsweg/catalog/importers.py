@@ -17,8 +17,9 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
+
+from amtsweg.core.text import german_slugify
 
 from .models import Lebenslage, OzgService, Service, Themenfeld
 
@@ -27,15 +28,10 @@ LEIKA_COLUMNS = ("leika_key", "name", "leika_typ", "ozg_id")
 
 _OZG_ID = re.compile(r"^\d{1,6}$")
 _LEIKA_KEY = re.compile(r"^\d{14}$")
-_TRANSLITERATION = str.maketrans(
-    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss", "ẞ": "SS"}
-)
 
 
-def german_slugify(value: str, *, max_length: int) -> str:
-    """A slug with German transliteration (``Müll & Straße`` → ``muell-strasse``)."""
-    slug = slugify(value.translate(_TRANSLITERATION))[:max_length].strip("-")
-    return slug or "eintrag"
+def _slug(value: str, *, max_length: int) -> str:
+    return german_slugify(value, max_length=max_length) or "eintrag"
 
 
 @dataclass(frozen=True)
@@ -320,7 +316,7 @@ def _upsert_ozg(rows: list[OzgRow]) -> tuple[EntityCounts, EntityCounts, EntityC
     themen = {t.name: t for t in Themenfeld.objects.all()}
     taken = set(Themenfeld.objects.values_list("slug", flat=True))
     new_themen = [
-        Themenfeld(name=name, slug=_unique_slug(german_slugify(name, max_length=100), taken, 100))
+        Themenfeld(name=name, slug=_unique_slug(_slug(name, max_length=100), taken, 100))
         for name in dict.fromkeys(row.themenfeld for row in rows)
         if name not in themen
     ]
@@ -336,7 +332,7 @@ def _upsert_ozg(rows: list[OzgRow]) -> tuple[EntityCounts, EntityCounts, EntityC
             new_lage = Lebenslage(
                 name=row.lage,
                 themenfeld=themenfeld,
-                slug=_unique_slug(german_slugify(row.lage, max_length=120), taken, 120),
+                slug=_unique_slug(_slug(row.lage, max_length=120), taken, 120),
             )
             lagen[(themenfeld.pk, row.lage)] = new_lage
             new_lagen.append(new_lage)

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
-from django.utils.text import slugify
+
+from amtsweg.core.text import german_slugify
 
 from .genericode import CodeList, CodeListRow, FileError, ImportFileError, codelist_read
 from .models import Alliance, Authority, PostcodeArea
@@ -42,18 +43,11 @@ _POSTCODE = re.compile(r"[0-9]{5}")
 _PREFIX = re.compile(r"[0-9]{0,8}")
 _UNINCORPORATED = re.compile(r"gemfr\.|gemeindefrei", re.IGNORECASE)
 _TOWN_DESIGNATIONS = {"St", "GKSt"}  # Bavaria's abbreviations for Stadt and Große Kreisstadt
-_TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss",
-                                  "ẞ": "SS"})
 _SLUG_LENGTH = Authority._meta.get_field("slug").max_length or 100
 
 KEY_COLUMN = "SCHLUESSEL"
 NAME_COLUMN = "Bezeichnung"
 NOTE_COLUMN = "Hinweis"
-
-
-def german_slugify(value: str) -> str:
-    """A slug with German transliteration: ``Jüchen`` → ``juechen``, ``Weißenfels`` → ``weissenfels``."""
-    return slugify(value.translate(_TRANSLITERATION))[:_SLUG_LENGTH].strip("-")
 
 
 def name_clean(official_name: str) -> str:
@@ -193,7 +187,7 @@ def municipalities_read(*, ags_path: Path, rs_path: Path, prefix: str = "") -> t
 
 
 def _slug_unique(name: str, ags: str, taken: set[str]) -> str:
-    slug = german_slugify(name) or ags
+    slug = german_slugify(name, max_length=_SLUG_LENGTH) or ags
     if slug in taken:
         slug = f"{slug[:_SLUG_LENGTH - len(ags) - 1]}-{ags}"
     taken.add(slug)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from amtsweg.catalog.models import ResponsibilityOverride, Service, ServiceOffering
 from amtsweg.core.problems import Problem
+from amtsweg.core.text import GERMAN_TRANSLITERATION
 
 from .models import Authority, PostcodeArea
 
@@ -63,7 +64,6 @@ _POSTCODE = re.compile(r"[0-9]{5}")
 _AGS = re.compile(r"[0-9]{8}")
 _HOUSE_NUMBER = re.compile(r"\s+[0-9]+\s*[a-z]?(\s*[-/]\s*[0-9]+\s*[a-z]?)?$")
 _STREET_WORD = re.compile(r"(strasse|str\.?)$")
-_TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
 def street_key(street: str) -> str:
@@ -73,7 +73,7 @@ def street_key(street: str) -> str:
     ("Str.", "Strasse", "-straße") do not matter.
     """
     key = " ".join(street.casefold().split())
-    key = _HOUSE_NUMBER.sub("", key).translate(_TRANSLITERATION)
+    key = _HOUSE_NUMBER.sub("", key).translate(GERMAN_TRANSLITERATION)
     key = key.replace("-", "").replace(" ", "")
     return _STREET_WORD.sub("strasse", key)
 

@@ -40,14 +40,15 @@ class PortalWorld:
 
 def add_portal_data(world: World) -> PortalWorld:
     """Catalogue texts, a Lebenslage, OZG services and opening hours on top of the shared world."""
-    buerger_staat, _ = Themenfeld.objects.get_or_create(slug="buerger-staat", defaults={"name": "Bürger & Staat"})
+    buerger_staat, _ = Themenfeld.objects.get_or_create(slug="buerger-staat",
+                                                        defaults={"name": "Bürger & Staat"})
     mobilitaet, _ = Themenfeld.objects.get_or_create(slug="mobilitaet-reisen",
                                                      defaults={"name": "Mobilität & Reisen"})
     # The shared world may already have an "Umzug"; the portal tests need it under Bürger & Staat.
     umzug, _ = Lebenslage.objects.update_or_create(slug="umzug",
                                                    defaults={"name": "Umzug", "themenfeld": buerger_staat})
-    ozg_melde = OzgService.objects.create(ozg_id="10247", name="Melderegisterauskunft", themenfeld=buerger_staat,
-                                          lebenslage=umzug)
+    ozg_melde = OzgService.objects.create(ozg_id="10247", name="Melderegisterauskunft",
+                                          themenfeld=buerger_staat, lebenslage=umzug)
     ozg_kfz = OzgService.objects.create(ozg_id="10001", name="Fahrzeugzulassung", themenfeld=mobilitaet)
 
     town_service = world.town_service
@@ -96,14 +97,15 @@ def portal_world(world: World) -> PortalWorld:
 def fake_service_search(*, query: str, limit: int = 20, offset: int = 0) -> catalog_selectors.SearchPage:
     text = query.strip()
     if not text:
-        raise Problem("Bitte geben Sie einen Suchbegriff ein.", "Please enter a search term.", code="empty-query")
+        raise Problem("Bitte geben Sie einen Suchbegriff ein.", "Please enter a search term.")
     if len(text) > settings.SEARCH_MAX_QUERY_LENGTH:
         raise Problem("Der Suchbegriff ist zu lang.", "The search term is too long.", code="query-too-long")
     if any(not ch.isprintable() for ch in text):
-        raise Problem("Der Suchbegriff enthält ungültige Zeichen.", "The search term contains invalid characters.")
+        raise Problem("Der Suchbegriff enthält ungültige Zeichen.", "The search term has invalid characters.")
     services = Service.objects.all()
     for word in text.split():
-        services = services.filter(Q(name__icontains=word) | Q(keywords__icontains=word) | Q(summary__icontains=word))
+        matches = Q(name__icontains=word) | Q(keywords__icontains=word) | Q(summary__icontains=word)
+        services = services.filter(matches)
     return catalog_selectors.SearchPage(query=text, total=services.count(),
                                         services=list(services.order_by("name")[offset : offset + limit]))
 
@@ -129,7 +131,8 @@ def fake_responsibility_resolve(*, service: Service, ags: str | None = None, pos
             raise NotFoundProblem("Diese Postleitzahl liegt nicht im Gebiet des Verbunds.",
                                   "This postcode is outside the alliance.")
         if len(towns) > 1:
-            raise AddressAmbiguous("Die Postleitzahl gehört zu mehreren Orten.", "The postcode covers several towns.",
+            raise AddressAmbiguous("Die Postleitzahl gehört zu mehreren Orten.",
+                                   "The postcode covers several towns.",
                                    extra={"candidates": [_candidate(t) for t in towns.values()]})
         area = next(iter(towns.values()))
     responsible = area.parent if service.responsible_level == Service.Level.KREIS and area.parent else area
@@ -150,7 +153,7 @@ def _implemented(call: Callable[[], Any]) -> bool:
         call()
     except NotImplementedError:
         return False
-    except Exception:  # noqa: BLE001, S110 - implemented, it just rejects the probe
+    except Exception:  # implemented; it merely rejects the probe
         return True
     return True
 

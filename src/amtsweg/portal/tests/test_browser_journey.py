@@ -15,7 +15,7 @@ from .conftest import PortalWorld
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("backends")]
 
-SCREENSHOTS = Path("/tmp")  # noqa: S108 - screenshots for a human to look at, not test data
+SCREENSHOTS = Path("/tmp")
 
 
 @pytest.fixture(autouse=True)

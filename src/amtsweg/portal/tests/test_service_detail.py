@@ -49,7 +49,8 @@ def test_service_page_in_english(client: Client, portal_world: PortalWorld) -> N
 
 
 @pytest.mark.parametrize("key", ["123", "9911500500000a", "991150050000001", "%00", "abc", "99999999999999"])
-def test_malformed_or_unknown_leika_key_is_not_found(client: Client, portal_world: PortalWorld, key: str) -> None:
+def test_malformed_or_unknown_leika_key_is_not_found(client: Client, portal_world: PortalWorld,
+                                                     key: str) -> None:
     response = client.get(f"/leistungen/{key}/")
 
     assert response.status_code == 404
@@ -93,7 +94,8 @@ def test_responsible_authority_without_offering_gives_its_contact(client: Client
     def without_offering(**kwargs: Any) -> tenancy_responsibility.Responsibility:
         found = real(**kwargs)
         return tenancy_responsibility.Responsibility(service=found.service, area=found.area,
-                                                     authority=found.authority, offering=None, rule=found.rule)
+                                                     authority=found.authority, offering=None,
+                                                     rule=found.rule)
 
     monkeypatch.setattr(tenancy_responsibility, "responsibility_resolve", without_offering)
 
@@ -121,7 +123,8 @@ def test_shared_postcode_asks_for_the_town(client: Client, portal_world: PortalW
 
 @pytest.mark.parametrize("candidates", [["05162024", "05162004"], None, "kaputt", [{"name": "ohne AGS"}]])
 def test_ambiguity_with_any_candidate_shape_never_fails(client: Client, portal_world: PortalWorld,
-                                                        monkeypatch: pytest.MonkeyPatch, candidates: Any) -> None:
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        candidates: Any) -> None:
     def ambiguous(**kwargs: Any) -> None:
         raise AddressAmbiguous("Mehrdeutig.", "Ambiguous.", extra={"candidates": candidates})
 
@@ -156,7 +159,8 @@ def test_problem_from_routing_becomes_a_400_page(client: Client, portal_world: P
 
 
 @pytest.mark.parametrize("plz", ["4146", "414600", "abcde", "4146O", "41 460", "1" * 300, "٤١٤٦٠"])
-def test_malformed_postcode_is_a_linked_field_error(client: Client, portal_world: PortalWorld, plz: str) -> None:
+def test_malformed_postcode_is_a_linked_field_error(client: Client, portal_world: PortalWorld,
+                                                    plz: str) -> None:
     response = client.get(MELDE, {"plz": plz, "strasse": ""})
 
     assert response.status_code == 400

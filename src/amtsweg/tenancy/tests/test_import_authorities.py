@@ -11,8 +11,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from amtsweg.core.text import german_slugify
 from amtsweg.tenancy.genericode import ImportFileError
-from amtsweg.tenancy.importers import authorities_import, german_slugify, is_town_name, name_clean
+from amtsweg.tenancy.importers import authorities_import, is_town_name, name_clean
 from amtsweg.tenancy.models import Alliance, Authority
 from amtsweg.testing import World, shared_data
 
