@@ -192,6 +192,10 @@ LOGIN_RATE_LIMIT = int(env("AMTSWEG_LOGIN_RATE_LIMIT", "10"))
 LOGIN_RATE_WINDOW = int(env("AMTSWEG_LOGIN_RATE_WINDOW", "300"))
 # Longest accepted search query (characters); longer ones get a clear error, not a slow search.
 SEARCH_MAX_QUERY_LENGTH = 200
+# How often (seconds) a worker checks whether the catalogue changed and its search index is stale.
+SEARCH_INDEX_CHECK_SECONDS = float(env("AMTSWEG_SEARCH_INDEX_CHECK_SECONDS", "0"))
+# The alliance's own synonym list (everyday word → official terms); default: the one shipped.
+SEARCH_SYNONYMS_FILE = env("AMTSWEG_SEARCH_SYNONYMS_FILE", "")
 
 # --- API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK: dict[str, Any] = {
