@@ -29,6 +29,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -60,7 +61,7 @@ TARGETS = [
     Target("service detail", "/leistungen/99115005104000/", "Wo wohnen Sie?"),
     Target("service detail ?plz=41460", "/leistungen/99115005104000/?plz=41460", "Zuständig für Sie"),
     Target("search page", "/suche/?q=Auto+ummelden", "result__name"),
-    Target("API search", "/api/v1/services?q=Auto+ummelden", "\"leika_key\""),
+    Target("API search", "/api/v1/services?q=Auto+ummelden", '"leika_key"'),
 ]
 
 
@@ -71,6 +72,8 @@ class Sample:
     p99_ms: float
     requests: int
     errors: int  # socket errors plus non-2xx/3xx responses
+    background: float = float("nan")  # CPU share busy with other processes just before the run
+    foreign: float = float("nan")  # CPU share used by other processes than server and wrk during it
 
 
 @dataclass
@@ -89,27 +92,35 @@ class Summary:
 
 def bench_environment(database_url: str, data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "bench.bench_settings",
-        "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "src")]),
-        "DATABASE_URL": database_url,
-        "AMTSWEG_DEBUG": "false",
-        "AMTSWEG_DEMO_MODE": "false",
-        "AMTSWEG_HTTPS": "false",
-        "AMTSWEG_ALLOWED_HOSTS": "127.0.0.1",
-        "AMTSWEG_DATA_DIR": str(data_dir),
-        "AMTSWEG_STATIC_ROOT": str(data_dir / "static"),
-        "AMTSWEG_MEDIA_ROOT": str(data_dir / "media"),
-        "AMTSWEG_LOG_LEVEL": "WARNING",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.bench_settings",
+            "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "src")]),
+            "DATABASE_URL": database_url,
+            "AMTSWEG_DEBUG": "false",
+            "AMTSWEG_DEMO_MODE": "false",
+            "AMTSWEG_HTTPS": "false",
+            "AMTSWEG_ALLOWED_HOSTS": "127.0.0.1",
+            "AMTSWEG_DATA_DIR": str(data_dir),
+            "AMTSWEG_STATIC_ROOT": str(data_dir / "static"),
+            "AMTSWEG_MEDIA_ROOT": str(data_dir / "media"),
+            "AMTSWEG_LOG_LEVEL": "WARNING",
+        }
+    )
     env.pop("AMTSWEG_REDIS_URL", None)  # the default database cache, as in a plain installation
     return env
 
 
 def manage(env: dict[str, str], *arguments: str) -> None:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "django", *arguments], env=env, check=True, cwd=REPO,
-                   stdout=subprocess.DEVNULL, timeout=900)
+    subprocess.run(
+        [sys.executable, "-m", "django", *arguments],
+        env=env,
+        check=True,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        timeout=900,
+    )
     print(f"  {' '.join(arguments)}: {time.perf_counter() - started:.1f} s", flush=True)
 
 
@@ -128,12 +139,27 @@ def fetch(url: str, timeout: float = 30.0) -> tuple[int, str]:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], worker_class: str, workers: int, threads: int) -> Iterator[str]:
-    """A running gunicorn; yields its base URL and stops it (SIGTERM, then SIGKILL) on the way out."""
+def gunicorn(env: dict[str, str], worker_class: str, workers: int, threads: int) -> Iterator[tuple[str, int]]:
+    """A running gunicorn; yields its base URL and process id, stops it (SIGTERM, then SIGKILL) at the end."""
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "amtsweg.wsgi:application",
-               "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", worker_class,
-               "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning"]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "amtsweg.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        worker_class,
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "5",
+        "--log-level",
+        "warning",
+    ]
     if worker_class == "gthread":
         command += ["--threads", str(threads)]
     process = subprocess.Popen(command, env=env, cwd=REPO, start_new_session=True)
@@ -149,7 +175,7 @@ def gunicorn(env: dict[str, str], worker_class: str, workers: int, threads: int)
             if time.monotonic() > deadline:
                 raise RuntimeError("gunicorn did not answer within 60 s")
             time.sleep(0.2)
-        yield base
+        yield base, process.pid
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -158,6 +184,90 @@ def gunicorn(env: dict[str, str], worker_class: str, workers: int, threads: int)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=5)
+
+
+# --- background load -----------------------------------------------------------------------------
+
+
+def _cpu_times() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs from /proc/stat."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    total = sum(fields[:8])  # without guest times, which are counted in user already
+    return total - idle, total
+
+
+def background_busy(interval: float = 1.0) -> float:
+    """Share of all CPUs busy during ``interval`` seconds (0..1); the server is idle then, so this is
+    load from other processes on the machine. NaN where /proc/stat is unavailable."""
+    try:
+        busy_before, total_before = _cpu_times()
+        time.sleep(interval)
+        busy_after, total_after = _cpu_times()
+    except OSError:
+        return float("nan")
+    return (busy_after - busy_before) / max(1, total_after - total_before)
+
+
+def _ticks(pid: int | str) -> int:
+    """utime + stime (clock ticks) of one process; 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _postgres_pids() -> list[str]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(entry.name)
+    return pids
+
+
+def _our_ticks(server_pid: int, postgres: bool) -> dict[str, int]:
+    """CPU ticks of the system under test: gunicorn (master and live workers), the PostgreSQL server
+    processes when ``postgres``, and the finished children of this script (wrk) under the key ``wrk``."""
+    pids: list[int | str] = [server_pid]
+    with contextlib.suppress(OSError):
+        pids += Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split()
+    if postgres:
+        pids += _postgres_pids()
+    ticks = {str(pid): _ticks(pid) for pid in pids}
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    ticks["wrk"] = round((usage.ru_utime + usage.ru_stime) * os.sysconf("SC_CLK_TCK"))
+    return ticks
+
+
+@contextlib.contextmanager
+def foreign_load(server_pid: int, postgres: bool) -> Iterator[list[float]]:
+    """Measures, around its block, the CPU share used by other processes than the system under test
+    (see :func:`_our_ticks`); the figure is appended to the yielded list."""
+    result: list[float] = []
+    try:
+        busy_before, total_before = _cpu_times()
+    except OSError:
+        yield result
+        result.append(float("nan"))
+        return
+    before = _our_ticks(server_pid, postgres)
+    yield result
+    busy_after, total_after = _cpu_times()
+    after = _our_ticks(server_pid, postgres)
+    ours = sum(value - before.get(key, 0) for key, value in after.items())
+    result.append(max(0.0, (busy_after - busy_before - ours) / max(1, total_after - total_before)))
+
+
+def wait_for_quiet(limit: float, patience: float) -> float:
+    """Waits (up to ``patience`` seconds) until the machine is at most ``limit`` busy; the last reading."""
+    deadline = time.monotonic() + patience
+    busy = background_busy()
+    while busy > limit and time.monotonic() < deadline:
+        busy = background_busy()
+    return busy
 
 
 # --- wrk ---------------------------------------------------------------------------------------------
@@ -186,13 +296,26 @@ def parse_wrk(output: str) -> Sample:
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if non_2xx:
         errors += int(non_2xx.group(1))
-    return Sample(requests_per_second=float(rps.group(1)), p50_ms=_ms(p50.group(1)), p99_ms=_ms(p99.group(1)),
-                  requests=int(total.group(1)), errors=errors)
+    return Sample(
+        requests_per_second=float(rps.group(1)),
+        p50_ms=_ms(p50.group(1)),
+        p99_ms=_ms(p99.group(1)),
+        requests=int(total.group(1)),
+        errors=errors,
+    )
 
 
 def wrk(url: str, *, duration: float, threads: int, connections: int) -> Sample:
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--timeout", "10s", "--latency",
-               url]
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration:g}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        url,
+    ]
     result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=duration + 60)
     return parse_wrk(result.stdout)
 
@@ -210,8 +333,15 @@ def postgres_database(url: str) -> Iterator[str]:
     name = parts.path.lstrip("/")
     if "bench" not in name:
         raise SystemExit(f"refusing to drop and recreate database {name!r}: its name must contain 'bench'")
-    admin_url = urlunsplit((parts.scheme.replace("postgres", "postgresql", 1) if parts.scheme == "postgres"
-                            else parts.scheme, parts.netloc, "/postgres", parts.query, ""))
+    admin_url = urlunsplit(
+        (
+            parts.scheme.replace("postgres", "postgresql", 1) if parts.scheme == "postgres" else parts.scheme,
+            parts.netloc,
+            "/postgres",
+            parts.query,
+            "",
+        )
+    )
 
     def run(statement: sql.Composed) -> None:
         with psycopg.connect(admin_url, autocommit=True) as connection:
@@ -242,11 +372,13 @@ def check_targets(base: str) -> None:
     for target in TARGETS:
         status, body = fetch(base + target.path)
         if status != 200 or target.expect not in body:
-            raise RuntimeError(f"{target.path}: status {status}, expected text {target.expect!r} "
-                               f"{'found' if target.expect in body else 'missing'}")
+            raise RuntimeError(
+                f"{target.path}: status {status}, expected text {target.expect!r} "
+                f"{'found' if target.expect in body else 'missing'}"
+            )
 
 
-def measure(base: str, args: argparse.Namespace) -> list[Summary]:
+def measure(base: str, server_pid: int, args: argparse.Namespace) -> list[Summary]:
     check_targets(base)
     # Warm-up: every worker builds its search index and its template cache before anything is timed.
     for target in TARGETS:
@@ -255,26 +387,57 @@ def measure(base: str, args: argparse.Namespace) -> list[Summary]:
     for round_number in range(1, args.rounds + 1):
         hello_rps = 0.0
         for target, summary in zip(TARGETS, summaries, strict=True):
-            sample = wrk(base + target.path, duration=args.duration, threads=args.threads,
-                         connections=args.connections)
+            sample = None
+            for _attempt in range(1 + args.retries):
+                background = wait_for_quiet(args.quiet_limit, args.quiet_patience)
+                with foreign_load(server_pid, args.database == "postgres") as foreign:
+                    attempt = wrk(
+                        base + target.path,
+                        duration=args.duration,
+                        threads=args.threads,
+                        connections=args.connections,
+                    )
+                attempt.background, attempt.foreign = background, foreign[0]
+                if sample is None or attempt.foreign < sample.foreign:
+                    sample = attempt  # of a disturbed run and its repetitions, the least disturbed counts
+                if not attempt.foreign > args.quiet_limit:
+                    break
+                print(
+                    f"  (other processes used {attempt.foreign:.0%} of the CPUs during {target.name}: "
+                    "repeated)",
+                    flush=True,
+                )
+            assert sample is not None
             if target.name == "hello":
                 hello_rps = sample.requests_per_second
             summary.samples.append(sample)
             summary.ratios.append(sample.requests_per_second / hello_rps if hello_rps else float("nan"))
             flag = f"  ERRORS: {sample.errors}" if sample.errors else ""
-            print(f"  round {round_number}  {target.name:28} {sample.requests_per_second:8.1f} req/s  "
-                  f"p50 {sample.p50_ms:6.2f} ms  p99 {sample.p99_ms:7.2f} ms{flag}", flush=True)
+            print(
+                f"  round {round_number}  {target.name:28} {sample.requests_per_second:8.1f} req/s  "
+                f"p50 {sample.p50_ms:6.2f} ms  p99 {sample.p99_ms:7.2f} ms  "
+                f"(other processes: {sample.background:.0%} before, {sample.foreign:.0%} during){flag}",
+                flush=True,
+            )
     return summaries
 
 
 def table(summaries: list[Summary]) -> str:
-    lines = ["| Target | req/s (median) | p50 ms | p99 ms | ratio to hello | errors |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| Target | req/s (median) | req/s (min–max) | p50 ms | p99 ms | ratio to hello | errors "
+        "| other load (max) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for summary in summaries:
         errors = sum(sample.errors for sample in summary.samples)
-        lines.append(f"| {summary.target} (`{summary.path}`) | {summary.median('requests_per_second'):.0f} | "
-                     f"{summary.median('p50_ms'):.2f} | {summary.median('p99_ms'):.2f} | "
-                     f"{statistics.median(summary.ratios):.2f} | {errors} |")
+        rates = [sample.requests_per_second for sample in summary.samples]
+        lines.append(
+            f"| {summary.target} (`{summary.path}`) | {summary.median('requests_per_second'):.0f} | "
+            f"{min(rates):.0f}–{max(rates):.0f} | "
+            f"{summary.median('p50_ms'):.2f} | {summary.median('p99_ms'):.2f} | "
+            f"{statistics.median(summary.ratios):.3f} | {errors} | "
+            f"{max(sample.foreign for sample in summary.samples):.0%} |"
+        )
     return "\n".join(lines)
 
 
@@ -301,9 +464,11 @@ def software_versions(database: str, database_url: str) -> dict[str, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--database-url", default=None,
-                        help="PostgreSQL only; default $DATABASE_URL if it is PostgreSQL, "
-                        f"else {DEFAULT_POSTGRES_URL}")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help=f"PostgreSQL only; default $DATABASE_URL if it is PostgreSQL, else {DEFAULT_POSTGRES_URL}",
+    )
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run (default 10)")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of untimed warm-up per target")
     parser.add_argument("--rounds", type=int, default=3, help="rounds over all targets (default 3)")
@@ -311,8 +476,25 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--worker-class", choices=["sync", "gthread", "both"], default="sync")
-    parser.add_argument("--gthread-threads", type=int, default=4,
-                        help="threads per gthread worker (default 4)")
+    parser.add_argument(
+        "--gthread-threads", type=int, default=4, help="threads per gthread worker (default 4)"
+    )
+    parser.add_argument(
+        "--quiet-limit",
+        type=float,
+        default=0.15,
+        help="before each run wait until other processes use at most this CPU share (default 0.15)",
+    )
+    parser.add_argument(
+        "--quiet-patience", type=float, default=60.0, help="but wait at most this many seconds (default 60)"
+    )
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        help="repeat a run during which other processes used more than --quiet-limit "
+        "at most this often, keeping the least disturbed (default 2)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the raw figures to this file")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -340,16 +522,24 @@ def main() -> int:
             for worker_class in classes:
                 threads = f" ({args.gthread_threads} threads)" if worker_class == "gthread" else ""
                 label = worker_class + threads
-                print(f"\ngunicorn, {args.workers} × {label} workers; wrk -t{args.threads} "
-                      f"-c{args.connections} -d{args.duration:g}s, {args.rounds} rounds", flush=True)
-                with gunicorn(env, worker_class, args.workers, args.gthread_threads) as base:
-                    summaries = measure(base, args)
-                print(f"\n### {args.database}, gunicorn {args.workers} × {label}\n\n{table(summaries)}\n",
-                      flush=True)
+                print(
+                    f"\ngunicorn, {args.workers} × {label} workers; wrk -t{args.threads} "
+                    f"-c{args.connections} -d{args.duration:g}s, {args.rounds} rounds",
+                    flush=True,
+                )
+                with gunicorn(env, worker_class, args.workers, args.gthread_threads) as (base, server_pid):
+                    summaries = measure(base, server_pid, args)
+                print(
+                    f"\n### {args.database}, gunicorn {args.workers} × {label}\n\n{table(summaries)}\n",
+                    flush=True,
+                )
                 results[worker_class] = [asdict(summary) for summary in summaries]
     results["settings"] = {key: value for key, value in vars(args).items() if key != "json"}
-    results["machine"] = {"python": sys.version.split()[0], "platform": platform.platform(),
-                          "cpus": os.cpu_count()}
+    results["machine"] = {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+    }
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     return 0

@@ -60,8 +60,9 @@ def chromium() -> Iterator[Browser]:
     for the module's lifetime only (the ORM is in fact called synchronously here).
     """
     if not CHROMIUM_PATH.exists():
-        unavailable(f"Chromium not found at {CHROMIUM_PATH} "
-                    "(apt-get install chromium, or set AMTSWEG_CHROMIUM)")
+        unavailable(
+            f"Chromium not found at {CHROMIUM_PATH} (apt-get install chromium, or set AMTSWEG_CHROMIUM)"
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -69,8 +70,9 @@ def chromium() -> Iterator[Browser]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM_PATH), headless=True,
-                                                 args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM_PATH), headless=True, args=CHROMIUM_ARGS
+            )
             try:
                 yield browser
             finally:
@@ -80,8 +82,9 @@ def chromium() -> Iterator[Browser]:
 @pytest.fixture
 def page(chromium: Browser, live_server: Any, transactional_db: None) -> Iterator[Page]:
     """A new tab in a fresh context (no cookies), German by default, relative URLs on the live server."""
-    context = chromium.new_context(base_url=live_server.url, locale="de-DE",
-                                   viewport={"width": 1280, "height": 900})
+    context = chromium.new_context(
+        base_url=live_server.url, locale="de-DE", viewport={"width": 1280, "height": 900}
+    )
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     tab = context.new_page()
     csp_violations: list[str] = []
@@ -109,8 +112,9 @@ def _load_axe(page: Page) -> None:
     page.evaluate(AXE_PATH.read_text(encoding="utf-8") + "\n;void 0")
 
 
-def axe_violations(page: Page, *, impacts: frozenset[str] = FAILING_IMPACTS,
-                   disable_rules: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def axe_violations(
+    page: Page, *, impacts: frozenset[str] = FAILING_IMPACTS, disable_rules: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
     """axe-core's violations on the current page whose impact is in ``impacts``."""
     _load_axe(page)
     options = {
@@ -124,8 +128,10 @@ def axe_violations(page: Page, *, impacts: frozenset[str] = FAILING_IMPACTS,
 def format_violations(violations: list[dict[str, Any]]) -> str:
     lines: list[str] = []
     for violation in violations:
-        lines.append(f"- [{violation.get('impact')}] {violation.get('id')}: {violation.get('help')} "
-                     f"({violation.get('helpUrl')})")
+        lines.append(
+            f"- [{violation.get('impact')}] {violation.get('id')}: {violation.get('help')} "
+            f"({violation.get('helpUrl')})"
+        )
         for node in violation.get("nodes", [])[:5]:
             target = json.dumps(node.get("target"), ensure_ascii=False)
             summary = " ".join(str(node.get("failureSummary", "")).split())
@@ -133,10 +139,13 @@ def format_violations(violations: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def assert_accessible(page: Page, *, impacts: frozenset[str] = FAILING_IMPACTS,
-                      disable_rules: tuple[str, ...] = ()) -> None:
+def assert_accessible(
+    page: Page, *, impacts: frozenset[str] = FAILING_IMPACTS, disable_rules: tuple[str, ...] = ()
+) -> None:
     """Fail when axe-core finds violations of serious or critical impact on the current page."""
     violations = axe_violations(page, impacts=impacts, disable_rules=disable_rules)
     if violations:
-        pytest.fail(f"axe-core found {len(violations)} accessibility violation(s) on {page.url}:\n"
-                    + format_violations(violations))
+        pytest.fail(
+            f"axe-core found {len(violations)} accessibility violation(s) on {page.url}:\n"
+            + format_violations(violations)
+        )

@@ -15,22 +15,41 @@ POSTCODE_MESSAGE = _("Bitte geben Sie eine Postleitzahl mit 5 Ziffern ein.")
 
 
 class ResidenceForm(forms.Form):
-    """"Wo wohnen Sie?": a postcode (and street where it matters) or one of the alliance's towns.
+    """ "Wo wohnen Sie?": a postcode (and street where it matters) or one of the alliance's towns.
 
     Both ways submit by GET to the service page, so the answer can be bookmarked and works without
     JavaScript. ``ags`` wins when both are given, because choosing a town is the more explicit answer.
     """
 
-    plz = forms.CharField(label=_("Postleitzahl"), required=False, max_length=10, strip=True,
-                          widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code",
-                                                        "class": "input--short", "size": "6"}),
-                          help_text=_("5 Ziffern, z. B. 41460"),
-                          error_messages={"max_length": POSTCODE_MESSAGE})
-    strasse = forms.CharField(label=_("Straße (ohne Hausnummer)"), required=False, max_length=200, strip=True,
-                              help_text=_("Nur nötig, wenn die Postleitzahl zu mehreren Orten gehört."),
-                              error_messages={"max_length": _("Der Straßenname ist zu lang.")})
-    ags = forms.ChoiceField(label=_("Stadt oder Gemeinde"), required=False,
-                            error_messages={"invalid_choice": _("Bitte wählen Sie einen Ort aus der Liste.")})
+    plz = forms.CharField(
+        label=_("Postleitzahl"),
+        required=False,
+        max_length=10,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "postal-code",
+                "class": "input--short",
+                "size": "6",
+            }
+        ),
+        help_text=_("5 Ziffern, z. B. 41460"),
+        error_messages={"max_length": POSTCODE_MESSAGE},
+    )
+    strasse = forms.CharField(
+        label=_("Straße (ohne Hausnummer)"),
+        required=False,
+        max_length=200,
+        strip=True,
+        help_text=_("Nur nötig, wenn die Postleitzahl zu mehreren Orten gehört."),
+        error_messages={"max_length": _("Der Straßenname ist zu lang.")},
+    )
+    ags = forms.ChoiceField(
+        label=_("Stadt oder Gemeinde"),
+        required=False,
+        error_messages={"invalid_choice": _("Bitte wählen Sie einen Ort aus der Liste.")},
+    )
 
     def __init__(self, *args: Any, towns: list[Authority], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -49,11 +68,13 @@ class ResidenceForm(forms.Form):
         if cleaned.get("ags") or cleaned.get("plz") or self.errors:
             return cleaned
         if "plz" in self.data:
-            self.add_error("plz", forms.ValidationError(_("Bitte geben Sie Ihre Postleitzahl ein."),
-                                                        code="required"))
+            self.add_error(
+                "plz", forms.ValidationError(_("Bitte geben Sie Ihre Postleitzahl ein."), code="required")
+            )
         else:
-            self.add_error("ags", forms.ValidationError(_("Bitte wählen Sie einen Ort aus der Liste."),
-                                                        code="required"))
+            self.add_error(
+                "ags", forms.ValidationError(_("Bitte wählen Sie einen Ort aus der Liste."), code="required")
+            )
         return cleaned
 
     @property

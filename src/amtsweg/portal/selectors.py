@@ -91,8 +91,9 @@ def authority_page(*, slug: str) -> AuthorityPage:
         .select_related("service", "office")
         .order_by("service__name")
     )
-    return AuthorityPage(authority=authority, parent=parent, children=children, offices=offices,
-                         offerings=offerings)
+    return AuthorityPage(
+        authority=authority, parent=parent, children=children, offices=offices, offerings=offerings
+    )
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,11 @@ def office_page(*, authority_slug: str, office_slug: str) -> OfficePage:
     for period in office.opening_hours.all():
         by_day.setdefault(period.weekday, []).append(period)
     hours = [
-        WeekdayHours(weekday=int(value), label=str(label), periods=sorted(by_day.get(int(value), []),
-                                                                         key=lambda p: p.opens))
+        WeekdayHours(
+            weekday=int(value),
+            label=str(label),
+            periods=sorted(by_day.get(int(value), []), key=lambda p: p.opens),
+        )
         for value, label in OpeningHours.Weekday.choices
     ]
     offerings = list(
@@ -132,8 +136,9 @@ def office_page(*, authority_slug: str, office_slug: str) -> OfficePage:
         .select_related("service")
         .order_by("service__name")
     )
-    return OfficePage(office=office, authority=authority, hours=hours, has_hours=bool(by_day),
-                      offerings=offerings)
+    return OfficePage(
+        office=office, authority=authority, hours=hours, has_hours=bool(by_day), offerings=offerings
+    )
 
 
 def _services_prefetch() -> Prefetch[Any]:
@@ -270,5 +275,9 @@ def authority_theme(*, slug: str) -> AuthorityTheme:
     authority = authority_get(slug=slug)
     primary = authority.primary_colour if COLOUR_RE.fullmatch(authority.primary_colour) else DEFAULT_PRIMARY
     accent = authority.accent_colour if COLOUR_RE.fullmatch(authority.accent_colour) else DEFAULT_ACCENT
-    return AuthorityTheme(primary=primary.lower(), on_primary=text_colour_on(primary),
-                          accent=accent.lower(), on_accent=text_colour_on(accent))
+    return AuthorityTheme(
+        primary=primary.lower(),
+        on_primary=text_colour_on(primary),
+        accent=accent.lower(),
+        on_accent=text_colour_on(accent),
+    )

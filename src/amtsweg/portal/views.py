@@ -43,21 +43,29 @@ def _client_error_status(problem: Problem) -> int:
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {
-        "alliances": selectors.alliance_overview_list(),
-        "themenfelder": selectors.themenfeld_list(),
-        "search_max_length": settings.SEARCH_MAX_QUERY_LENGTH,
-    })
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "alliances": selectors.alliance_overview_list(),
+            "themenfelder": selectors.themenfeld_list(),
+            "search_max_length": settings.SEARCH_MAX_QUERY_LENGTH,
+        },
+    )
 
 
 @require_safe
 def authority_detail(request: HttpRequest, slug: str) -> HttpResponse:
     page = selectors.authority_page(slug=slug)
-    return render(request, "portal/authority_detail.html", {
-        "page": page,
-        "authority": page.authority,
-        "breadcrumbs": _crumbs((page.authority.name, None)),
-    })
+    return render(
+        request,
+        "portal/authority_detail.html",
+        {
+            "page": page,
+            "authority": page.authority,
+            "breadcrumbs": _crumbs((page.authority.name, None)),
+        },
+    )
 
 
 @require_safe
@@ -75,46 +83,64 @@ def authority_theme(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def office_detail(request: HttpRequest, slug: str, office_slug: str) -> HttpResponse:
     page = selectors.office_page(authority_slug=slug, office_slug=office_slug)
-    return render(request, "portal/office_detail.html", {
-        "page": page,
-        "authority": page.authority,
-        "breadcrumbs": _crumbs(
-            (page.authority.name, reverse("portal:authority", args=[page.authority.slug])),
-            (page.office.name, None),
-        ),
-    })
+    return render(
+        request,
+        "portal/office_detail.html",
+        {
+            "page": page,
+            "authority": page.authority,
+            "breadcrumbs": _crumbs(
+                (page.authority.name, reverse("portal:authority", args=[page.authority.slug])),
+                (page.office.name, None),
+            ),
+        },
+    )
 
 
 @require_safe
 def catalogue(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/catalogue.html", {
-        "themenfelder": selectors.themenfeld_list(),
-        "search_max_length": settings.SEARCH_MAX_QUERY_LENGTH,
-        "breadcrumbs": _crumbs((_("Leistungen"), None)),
-    })
+    return render(
+        request,
+        "portal/catalogue.html",
+        {
+            "themenfelder": selectors.themenfeld_list(),
+            "search_max_length": settings.SEARCH_MAX_QUERY_LENGTH,
+            "breadcrumbs": _crumbs((_("Leistungen"), None)),
+        },
+    )
 
 
 @require_safe
 def themenfeld_detail(request: HttpRequest, slug: str) -> HttpResponse:
     page = selectors.themenfeld_page(slug=slug)
-    return render(request, "portal/themenfeld_detail.html", {
-        "page": page,
-        "breadcrumbs": _crumbs((_("Leistungen"), reverse("portal:catalogue")), (page.themenfeld.name, None)),
-    })
+    return render(
+        request,
+        "portal/themenfeld_detail.html",
+        {
+            "page": page,
+            "breadcrumbs": _crumbs(
+                (_("Leistungen"), reverse("portal:catalogue")), (page.themenfeld.name, None)
+            ),
+        },
+    )
 
 
 @require_safe
 def lebenslage_detail(request: HttpRequest, slug: str) -> HttpResponse:
     page = selectors.lebenslage_page(slug=slug)
     themenfeld = page.lebenslage.themenfeld
-    return render(request, "portal/lebenslage_detail.html", {
-        "page": page,
-        "breadcrumbs": _crumbs(
-            (_("Leistungen"), reverse("portal:catalogue")),
-            (themenfeld.name, reverse("portal:themenfeld", args=[themenfeld.slug])),
-            (page.lebenslage.name, None),
-        ),
-    })
+    return render(
+        request,
+        "portal/lebenslage_detail.html",
+        {
+            "page": page,
+            "breadcrumbs": _crumbs(
+                (_("Leistungen"), reverse("portal:catalogue")),
+                (themenfeld.name, reverse("portal:themenfeld", args=[themenfeld.slug])),
+                (page.lebenslage.name, None),
+            ),
+        },
+    )
 
 
 def _page_number(raw: str | None) -> int:
@@ -139,21 +165,24 @@ def search(request: HttpRequest) -> HttpResponse:
     status = 200
     if query:
         try:
-            results = catalog_selectors.service_search(query=query, limit=SEARCH_PAGE_SIZE,
-                                     offset=(page_number - 1) * SEARCH_PAGE_SIZE)
+            results = catalog_selectors.service_search(
+                query=query, limit=SEARCH_PAGE_SIZE, offset=(page_number - 1) * SEARCH_PAGE_SIZE
+            )
         except Problem as problem:
             context["error"] = problem_message(problem)
             status = _client_error_status(problem)
         else:
             page_count = max(1, -(-results.total // SEARCH_PAGE_SIZE))
-            context.update({
-                "results": results,
-                "page_number": page_number,
-                "page_count": page_count,
-                "previous_page": page_number - 1 if page_number > 1 else None,
-                "next_page": page_number + 1 if page_number < min(page_count, SEARCH_MAX_PAGE) else None,
-                "first_rank": (page_number - 1) * SEARCH_PAGE_SIZE + 1,
-            })
+            context.update(
+                {
+                    "results": results,
+                    "page_number": page_number,
+                    "page_count": page_count,
+                    "previous_page": page_number - 1 if page_number > 1 else None,
+                    "next_page": page_number + 1 if page_number < min(page_count, SEARCH_MAX_PAGE) else None,
+                    "first_rank": (page_number - 1) * SEARCH_PAGE_SIZE + 1,
+                }
+            )
     return render(request, "portal/search.html", context, status=status)
 
 
@@ -220,5 +249,6 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _error(request, 500,
-                  _("Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später erneut."))
+    return _error(
+        request, 500, _("Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später erneut.")
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Model, QuerySet
+from django.db.models import Model, QuerySet, URLField
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +21,7 @@ class AuthorityScopedAdmin(admin.ModelAdmin[Any]):
     """Admin whose rows belong to an authority (via ``authority_path``): scoped like every other read."""
 
     authority_path = "authority"
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = super().get_queryset(request)

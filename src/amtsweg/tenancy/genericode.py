@@ -29,12 +29,18 @@ class FileError:
     message_en: str
 
     def de(self) -> str:
-        return f"{self.file}, Zeile {self.line}: {self.message_de}" if self.line else \
-            f"{self.file}: {self.message_de}"
+        return (
+            f"{self.file}, Zeile {self.line}: {self.message_de}"
+            if self.line
+            else f"{self.file}: {self.message_de}"
+        )
 
     def en(self) -> str:
-        return f"{self.file}, line {self.line}: {self.message_en}" if self.line else \
-            f"{self.file}: {self.message_en}"
+        return (
+            f"{self.file}, line {self.line}: {self.message_en}"
+            if self.line
+            else f"{self.file}: {self.message_en}"
+        )
 
 
 class ImportFileError(Problem):
@@ -50,10 +56,16 @@ class ImportFileError(Problem):
         if more:
             detail_de += f"\n… und {more} weitere Fehler."
             detail_en += f"\n… and {more} more errors."
-        super().__init__(detail_de, detail_en, extra={
-            "errors": [{"file": e.file, "line": e.line, "detail": e.message_en, "detail_de": e.message_de}
-                       for e in errors],
-        })
+        super().__init__(
+            detail_de,
+            detail_en,
+            extra={
+                "errors": [
+                    {"file": e.file, "line": e.line, "detail": e.message_en, "detail_de": e.message_de}
+                    for e in errors
+                ],
+            },
+        )
         self.errors = errors
 
 
@@ -107,9 +119,12 @@ def codelist_read(path: Path, *, required_columns: tuple[str, ...]) -> CodeList:
         nonlocal row, row_line, column, column_index
         namespace, _sep, local = name.rpartition(" ")
         if not stack and (namespace != GENERICODE_NS or local != "CodeList"):
-            _fail(path, parser.CurrentLineNumber,
-                  f"Das ist keine genericode-Codeliste (Wurzelelement „{local}“ statt gc:CodeList).",
-                  f"This is not a genericode code list (root element '{local}' instead of gc:CodeList).")
+            _fail(
+                path,
+                parser.CurrentLineNumber,
+                f"Das ist keine genericode-Codeliste (Wurzelelement „{local}“ statt gc:CodeList).",
+                f"This is not a genericode code list (root element '{local}' instead of gc:CodeList).",
+            )
         stack.append(local)
         text.clear()
         if stack[-2:] == ["ColumnSet", "Column"]:
@@ -124,9 +139,12 @@ def codelist_read(path: Path, *, required_columns: tuple[str, ...]) -> CodeList:
             elif ref in result.columns:
                 column_index = result.columns.index(ref)
             if ref not in result.columns:
-                _fail(path, parser.CurrentLineNumber,
-                      f"Wert für eine nicht deklarierte Spalte „{ref}“.",
-                      f"Value for an undeclared column '{ref}'.")
+                _fail(
+                    path,
+                    parser.CurrentLineNumber,
+                    f"Wert für eine nicht deklarierte Spalte „{ref}“.",
+                    f"Value for an undeclared column '{ref}'.",
+                )
             column = ref
 
     def end(name: str) -> None:
@@ -157,18 +175,33 @@ def codelist_read(path: Path, *, required_columns: tuple[str, ...]) -> CodeList:
     except OSError as error:
         _fail(path, 0, f"Datei nicht lesbar: {error.strerror}.", f"File not readable: {error.strerror}.")
     except _Refused:
-        _fail(path, parser.CurrentLineNumber,
-              "Dokumenttyp-Deklarationen (DTD, Entities) sind in Codelisten nicht erlaubt.",
-              "Document type declarations (DTD, entities) are not allowed in code lists.")
+        _fail(
+            path,
+            parser.CurrentLineNumber,
+            "Dokumenttyp-Deklarationen (DTD, Entities) sind in Codelisten nicht erlaubt.",
+            "Document type declarations (DTD, entities) are not allowed in code lists.",
+        )
     except expat.ExpatError as error:
-        _fail(path, error.lineno, f"Kein wohlgeformtes XML ({expat.ErrorString(error.code)}).",
-              f"Not well-formed XML ({expat.ErrorString(error.code)}).")
+        _fail(
+            path,
+            error.lineno,
+            f"Kein wohlgeformtes XML ({expat.ErrorString(error.code)}).",
+            f"Not well-formed XML ({expat.ErrorString(error.code)}).",
+        )
 
     missing = [name for name in required_columns if name not in result.columns]
     if missing:
-        _fail(path, 0, f"Spalten fehlen in der ColumnSet-Deklaration: {', '.join(missing)}.",
-              f"Columns missing from the ColumnSet: {', '.join(missing)}.")
+        _fail(
+            path,
+            0,
+            f"Spalten fehlen in der ColumnSet-Deklaration: {', '.join(missing)}.",
+            f"Columns missing from the ColumnSet: {', '.join(missing)}.",
+        )
     if not result.rows:
-        _fail(path, 0, "Die Codeliste enthält keine Zeilen (SimpleCodeList/Row).",
-              "The code list has no rows (SimpleCodeList/Row).")
+        _fail(
+            path,
+            0,
+            "Die Codeliste enthält keine Zeilen (SimpleCodeList/Row).",
+            "The code list has no rows (SimpleCodeList/Row).",
+        )
     return result

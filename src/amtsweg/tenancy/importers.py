@@ -85,8 +85,9 @@ class AuthorityImportResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def _keys_check(codelist: CodeList, pattern: re.Pattern[str], label: str, digits: int,
-                errors: list[FileError]) -> dict[str, CodeListRow]:
+def _keys_check(
+    codelist: CodeList, pattern: re.Pattern[str], label: str, digits: int, errors: list[FileError]
+) -> dict[str, CodeListRow]:
     by_key: dict[str, CodeListRow] = {}
     for row in codelist.rows:
         key = row.values.get(KEY_COLUMN, "")
@@ -94,28 +95,48 @@ def _keys_check(codelist: CodeList, pattern: re.Pattern[str], label: str, digits
             hint_de = hint_en = ""
             if key.isdigit() and len(key) in (8, 12) and len(key) != digits:
                 hint_de, hint_en = " Sind --ags und --rs vertauscht?", " Are --ags and --rs swapped?"
-            errors.append(FileError(codelist.file, row.line,
-                                    f"{label} „{key}“ hat nicht genau {digits} Ziffern.{hint_de}",
-                                    f"{label} '{key}' does not have exactly {digits} digits.{hint_en}"))
+            errors.append(
+                FileError(
+                    codelist.file,
+                    row.line,
+                    f"{label} „{key}“ hat nicht genau {digits} Ziffern.{hint_de}",
+                    f"{label} '{key}' does not have exactly {digits} digits.{hint_en}",
+                )
+            )
         elif key in by_key:
-            errors.append(FileError(codelist.file, row.line,
-                                    f"{label} {key} steht schon in Zeile {by_key[key].line}.",
-                                    f"{label} {key} already appears on line {by_key[key].line}."))
+            errors.append(
+                FileError(
+                    codelist.file,
+                    row.line,
+                    f"{label} {key} steht schon in Zeile {by_key[key].line}.",
+                    f"{label} {key} already appears on line {by_key[key].line}.",
+                )
+            )
         elif not row.values.get(NAME_COLUMN):
-            errors.append(FileError(codelist.file, row.line, f"{label} {key} hat keine Bezeichnung.",
-                                    f"{label} {key} has no Bezeichnung."))
+            errors.append(
+                FileError(
+                    codelist.file,
+                    row.line,
+                    f"{label} {key} hat keine Bezeichnung.",
+                    f"{label} {key} has no Bezeichnung.",
+                )
+            )
         else:
             by_key[key] = row
     return by_key
 
 
 def _is_municipality(ags: str, row: CodeListRow) -> bool:
-    return not (row.values.get(NOTE_COLUMN) or ags.endswith(("998", "999"))
-                or _UNINCORPORATED.search(row.values[NAME_COLUMN]))
+    return not (
+        row.values.get(NOTE_COLUMN)
+        or ags.endswith(("998", "999"))
+        or _UNINCORPORATED.search(row.values[NAME_COLUMN])
+    )
 
 
-def municipalities_read(*, ags_path: Path, rs_path: Path, prefix: str = "") -> tuple[list[Municipality], int,
-                                                                                    list[str]]:
+def municipalities_read(
+    *, ags_path: Path, rs_path: Path, prefix: str = ""
+) -> tuple[list[Municipality], int, list[str]]:
     """Read, check and join both code lists; return the municipalities whose AGS starts with ``prefix``.
 
     Returns ``(municipalities, skipped, warnings)``: ``skipped`` counts the selected rows that are
@@ -139,9 +160,14 @@ def municipalities_read(*, ags_path: Path, rs_path: Path, prefix: str = "") -> t
     for rs, row in rs_rows.items():
         joined = rs[:5] + rs[9:]
         if joined in rs_by_ags:
-            errors.append(FileError(rs_list.file, row.line,
-                                    f"RS {rs} ergibt denselben AGS {joined} wie RS {rs_by_ags[joined]}.",
-                                    f"RS {rs} yields the same AGS {joined} as RS {rs_by_ags[joined]}."))
+            errors.append(
+                FileError(
+                    rs_list.file,
+                    row.line,
+                    f"RS {rs} ergibt denselben AGS {joined} wie RS {rs_by_ags[joined]}.",
+                    f"RS {rs} yields the same AGS {joined} as RS {rs_by_ags[joined]}.",
+                )
+            )
         rs_by_ags[joined] = rs
     orphan_rs = {rs for joined, rs in rs_by_ags.items() if joined not in ags_rows}
 
@@ -158,17 +184,27 @@ def municipalities_read(*, ags_path: Path, rs_path: Path, prefix: str = "") -> t
         partner = rs_by_ags.get(ags)
         if partner is None:
             # The lists disagree: accept the one orphan RS of the same Kreis with the same name.
-            candidates = [key for key in orphan_rs
-                          if key[:5] == ags[:5] and rs_rows[key].values[NAME_COLUMN] == official_name]
+            candidates = [
+                key
+                for key in orphan_rs
+                if key[:5] == ags[:5] and rs_rows[key].values[NAME_COLUMN] == official_name
+            ]
             if len(candidates) != 1:
-                errors.append(FileError(ags_list.file, row.line,
-                                        f"AGS {ags} ({official_name}) hat keinen Partner in {rs_list.file}.",
-                                        f"AGS {ags} ({official_name}) has no partner in {rs_list.file}."))
+                errors.append(
+                    FileError(
+                        ags_list.file,
+                        row.line,
+                        f"AGS {ags} ({official_name}) hat keinen Partner in {rs_list.file}.",
+                        f"AGS {ags} ({official_name}) has no partner in {rs_list.file}.",
+                    )
+                )
                 continue
             partner = candidates[0]
             orphan_rs.discard(partner)
-            warnings.append(f"AGS {ags} ({official_name}): RS {partner} über den Namen zugeordnet, "
-                            f"weil RS[0:5]+RS[9:12] nicht passt.")
+            warnings.append(
+                f"AGS {ags} ({official_name}): RS {partner} über den Namen zugeordnet, "
+                f"weil RS[0:5]+RS[9:12] nicht passt."
+            )
         municipalities_in_kreis = per_kreis[ags[:5]]
         if len(municipalities_in_kreis) == 1 and ags.endswith("000"):
             kind = Authority.Kind.KREISFREIE_STADT
@@ -180,16 +216,23 @@ def municipalities_read(*, ags_path: Path, rs_path: Path, prefix: str = "") -> t
     if errors:
         raise ImportFileError(errors)
     if not selected:
-        raise ImportFileError([FileError(
-            ags_list.file, 0, f"Keine Gemeinde hat einen AGS, der mit „{prefix}“ beginnt.",
-            f"No municipality has an AGS starting with '{prefix}'.")])
+        raise ImportFileError(
+            [
+                FileError(
+                    ags_list.file,
+                    0,
+                    f"Keine Gemeinde hat einen AGS, der mit „{prefix}“ beginnt.",
+                    f"No municipality has an AGS starting with '{prefix}'.",
+                )
+            ]
+        )
     return selected, skipped, warnings
 
 
 def _slug_unique(name: str, ags: str, taken: set[str]) -> str:
     slug = german_slugify(name, max_length=_SLUG_LENGTH) or ags
     if slug in taken:
-        slug = f"{slug[:_SLUG_LENGTH - len(ags) - 1]}-{ags}"
+        slug = f"{slug[: _SLUG_LENGTH - len(ags) - 1]}-{ags}"
     taken.add(slug)
     return slug
 
@@ -215,8 +258,14 @@ def _apply(authority: Authority, *, official_name: str, name: str, **values: obj
 _UPDATE_FIELDS = ["name", "official_name", "kind", "regional_key", "parent", "alliance"]
 
 
-def authorities_import(*, ags_path: Path, rs_path: Path, prefix: str = "", alliance_slug: str | None = None,
-                       kreis_name: str | None = None) -> AuthorityImportResult:
+def authorities_import(
+    *,
+    ags_path: Path,
+    rs_path: Path,
+    prefix: str = "",
+    alliance_slug: str | None = None,
+    kreis_name: str | None = None,
+) -> AuthorityImportResult:
     """Create or update (by AGS) the authorities of the code lists whose AGS starts with ``prefix``.
 
     With ``kreis_name`` (needs a 5-digit ``prefix``) the Kreis itself is created or updated too, with
@@ -224,43 +273,86 @@ def authorities_import(*, ags_path: Path, rs_path: Path, prefix: str = "", allia
     Municipalities of a Kreis already in the database are linked to it in any case.
     """
     if not _PREFIX.fullmatch(prefix):
-        raise ImportFileError([FileError("--prefix", 0, "Das Präfix besteht aus bis zu 8 Ziffern.",
-                                         "The prefix is up to 8 digits.")])
+        raise ImportFileError(
+            [
+                FileError(
+                    "--prefix", 0, "Das Präfix besteht aus bis zu 8 Ziffern.", "The prefix is up to 8 digits."
+                )
+            ]
+        )
     kreis_name = (kreis_name or "").strip() or None
     if kreis_name and len(prefix) != 5:
-        raise ImportFileError([FileError("--kreis-name", 0,
-                                         "Ein Kreis kann nur mit einem 5-stelligen Kreisschlüssel als "
-                                         "--prefix angelegt werden.",
-                                         "A Kreis can only be created with a 5-digit Kreis key as "
-                                         "--prefix.")])
+        raise ImportFileError(
+            [
+                FileError(
+                    "--kreis-name",
+                    0,
+                    "Ein Kreis kann nur mit einem 5-stelligen Kreisschlüssel als --prefix angelegt werden.",
+                    "A Kreis can only be created with a 5-digit Kreis key as --prefix.",
+                )
+            ]
+        )
     alliance: Alliance | None = None
     if alliance_slug:
         alliance = Alliance.objects.filter(slug=alliance_slug).first()
         if alliance is None:
-            raise ImportFileError([FileError("--alliance", 0,
-                                             f"Einen Verbund „{alliance_slug}“ gibt es nicht.",
-                                             f"There is no alliance '{alliance_slug}'.")])
+            raise ImportFileError(
+                [
+                    FileError(
+                        "--alliance",
+                        0,
+                        f"Einen Verbund „{alliance_slug}“ gibt es nicht.",
+                        f"There is no alliance '{alliance_slug}'.",
+                    )
+                ]
+            )
 
     municipalities, skipped, warnings = municipalities_read(ags_path=ags_path, rs_path=rs_path, prefix=prefix)
     if kreis_name and any(m.kind == Authority.Kind.KREISFREIE_STADT for m in municipalities):
-        raise ImportFileError([FileError("--kreis-name", 0,
-                                         f"{prefix} ist eine kreisfreie Stadt und hat keinen Kreis.",
-                                         f"{prefix} is a kreisfreie Stadt and has no Kreis.")])
+        raise ImportFileError(
+            [
+                FileError(
+                    "--kreis-name",
+                    0,
+                    f"{prefix} ist eine kreisfreie Stadt und hat keinen Kreis.",
+                    f"{prefix} is a kreisfreie Stadt and has no Kreis.",
+                )
+            ]
+        )
 
     result = AuthorityImportResult(skipped=skipped, warnings=warnings)
     try:
         with transaction.atomic():
-            _write(result, municipalities, alliance=alliance, kreis_key=prefix if kreis_name else None,
-                   kreis_name=kreis_name)
+            _write(
+                result,
+                municipalities,
+                alliance=alliance,
+                kreis_key=prefix if kreis_name else None,
+                kreis_name=kreis_name,
+            )
     except IntegrityError as error:
         # E.g. an RS that another authority (with a different AGS) already holds.
-        raise ImportFileError([FileError(ags_path.name, 0, f"Widerspruch zu vorhandenen Behörden: {error}",
-                                         f"Conflict with existing authorities: {error}")]) from error
+        raise ImportFileError(
+            [
+                FileError(
+                    ags_path.name,
+                    0,
+                    f"Widerspruch zu vorhandenen Behörden: {error}",
+                    f"Conflict with existing authorities: {error}",
+                )
+            ]
+        ) from error
     return result
 
 
-def _write(result: AuthorityImportResult, municipalities: list[Municipality], *, alliance: Alliance | None,
-           kreis_key: str | None, kreis_name: str | None) -> None:
+def _write(
+    result: AuthorityImportResult,
+    municipalities: list[Municipality],
+    *,
+    alliance: Alliance | None,
+    kreis_key: str | None,
+    kreis_name: str | None,
+) -> None:
     existing = {authority.ags: authority for authority in Authority.objects.select_for_update()}
     taken_slugs = {authority.slug for authority in existing.values()}
     kreise = {a.ags[:5]: a for a in existing.values() if a.kind == Authority.Kind.KREIS}
@@ -269,12 +361,19 @@ def _write(result: AuthorityImportResult, municipalities: list[Municipality], *,
 
     if kreis_key and kreis_name:
         kreis = existing.get(f"{kreis_key}000")
-        kreis_values: dict[str, object] = {"kind": Authority.Kind.KREIS,
-                                           "regional_key": f"{kreis_key}0000000", **alliance_values}
+        kreis_values: dict[str, object] = {
+            "kind": Authority.Kind.KREIS,
+            "regional_key": f"{kreis_key}0000000",
+            **alliance_values,
+        }
         if kreis is None:
-            kreis = Authority.objects.create(name=kreis_name, official_name=kreis_name, ags=f"{kreis_key}000",
-                                             slug=_slug_unique(kreis_name, f"{kreis_key}000", taken_slugs),
-                                             **kreis_values)
+            kreis = Authority.objects.create(
+                name=kreis_name,
+                official_name=kreis_name,
+                ags=f"{kreis_key}000",
+                slug=_slug_unique(kreis_name, f"{kreis_key}000", taken_slugs),
+                **kreis_values,
+            )
             result.created += 1
         elif _apply(kreis, official_name=kreis_name, name=kreis_name, **kreis_values):
             kreis.save(update_fields=_UPDATE_FIELDS)
@@ -288,13 +387,24 @@ def _write(result: AuthorityImportResult, municipalities: list[Municipality], *,
     for municipality in municipalities:
         kreisfrei = municipality.kind == Authority.Kind.KREISFREIE_STADT
         parent = None if kreisfrei else kreise.get(municipality.ags[:5])
-        values: dict[str, object] = {"kind": municipality.kind, "regional_key": municipality.regional_key,
-                                     **alliance_values}
+        values: dict[str, object] = {
+            "kind": municipality.kind,
+            "regional_key": municipality.regional_key,
+            **alliance_values,
+        }
         authority = existing.get(municipality.ags)
         if authority is None:
             slug = _slug_unique(municipality.name, municipality.ags, taken_slugs)
-            new.append(Authority(ags=municipality.ags, name=municipality.name, slug=slug,
-                                 official_name=municipality.official_name, parent=parent, **values))
+            new.append(
+                Authority(
+                    ags=municipality.ags,
+                    name=municipality.name,
+                    slug=slug,
+                    official_name=municipality.official_name,
+                    parent=parent,
+                    **values,
+                )
+            )
             continue
         if parent is not None or kreisfrei:  # without a known Kreis, keep a parent set by hand
             values["parent_id"] = parent.pk if parent else None
@@ -332,11 +442,17 @@ def postcodes_import(*, path: Path) -> PostcodeImportResult:
     try:
         content = path.read_text(encoding="utf-8-sig")
     except OSError as error:
-        raise ImportFileError([FileError(file, 0, f"Datei nicht lesbar: {error.strerror}.",
-                                         f"File not readable: {error.strerror}.")]) from error
+        raise ImportFileError(
+            [
+                FileError(
+                    file, 0, f"Datei nicht lesbar: {error.strerror}.", f"File not readable: {error.strerror}."
+                )
+            ]
+        ) from error
     except UnicodeDecodeError as error:
-        raise ImportFileError([FileError(file, 0, "Die Datei ist nicht UTF-8-kodiert.",
-                                         "The file is not UTF-8 encoded.")]) from error
+        raise ImportFileError(
+            [FileError(file, 0, "Die Datei ist nicht UTF-8-kodiert.", "The file is not UTF-8 encoded.")]
+        ) from error
     # Blank out comment lines instead of dropping them, so that line numbers stay physical.
     lines = ["" if line.lstrip().startswith("#") else line for line in content.splitlines()]
     reader = csv.reader(io.StringIO("\n".join(lines)))
@@ -346,8 +462,16 @@ def postcodes_import(*, path: Path) -> PostcodeImportResult:
     header = [column.strip() for column in header or []]
     missing = [column for column in POSTCODE_COLUMNS if column not in header]
     if missing:
-        raise ImportFileError([FileError(file, reader.line_num, f"Spalten fehlen: {', '.join(missing)}.",
-                                         f"Columns missing: {', '.join(missing)}.")])
+        raise ImportFileError(
+            [
+                FileError(
+                    file,
+                    reader.line_num,
+                    f"Spalten fehlen: {', '.join(missing)}.",
+                    f"Columns missing: {', '.join(missing)}.",
+                )
+            ]
+        )
 
     errors: list[FileError] = []
     rows: list[tuple[int, str, str, str]] = []
@@ -360,11 +484,23 @@ def postcodes_import(*, path: Path) -> PostcodeImportResult:
         if len(values) > len(header):
             errors.append(FileError(file, line, "Mehr Werte als Spalten.", "More values than columns."))
         elif not _POSTCODE.fullmatch(postcode):
-            errors.append(FileError(file, line, f"Postleitzahl „{postcode}“ hat nicht genau 5 Ziffern.",
-                                    f"Postcode '{postcode}' does not have exactly 5 digits."))
+            errors.append(
+                FileError(
+                    file,
+                    line,
+                    f"Postleitzahl „{postcode}“ hat nicht genau 5 Ziffern.",
+                    f"Postcode '{postcode}' does not have exactly 5 digits.",
+                )
+            )
         elif not _AGS.fullmatch(ags):
-            errors.append(FileError(file, line, f"AGS „{ags}“ hat nicht genau 8 Ziffern.",
-                                    f"AGS '{ags}' does not have exactly 8 digits."))
+            errors.append(
+                FileError(
+                    file,
+                    line,
+                    f"AGS „{ags}“ hat nicht genau 8 Ziffern.",
+                    f"AGS '{ags}' does not have exactly 8 digits.",
+                )
+            )
         elif len(street) > PostcodeArea._meta.get_field("street").max_length:  # type: ignore[operator]
             errors.append(FileError(file, line, "Straßenname zu lang.", "Street name too long."))
         else:
@@ -375,25 +511,40 @@ def postcodes_import(*, path: Path) -> PostcodeImportResult:
     for line, postcode, street, ags in rows:
         authority = authorities.get(ags)
         if authority is None:
-            errors.append(FileError(file, line, f"Eine Behörde mit AGS {ags} gibt es nicht; erst "
-                                    "import_authorities ausführen.",
-                                    f"There is no authority with AGS {ags}; run import_authorities first."))
+            errors.append(
+                FileError(
+                    file,
+                    line,
+                    f"Eine Behörde mit AGS {ags} gibt es nicht; erst import_authorities ausführen.",
+                    f"There is no authority with AGS {ags}; run import_authorities first.",
+                )
+            )
         elif authority.kind == Authority.Kind.KREIS:
-            errors.append(FileError(file, line,
-                                    f"AGS {ags} ist ein Kreis; PLZ-Gebiete gehören zu Städten und Gemeinden.",
-                                    f"AGS {ags} is a Kreis; postcode areas belong to towns and "
-                                    "municipalities."))
+            errors.append(
+                FileError(
+                    file,
+                    line,
+                    f"AGS {ags} ist ein Kreis; PLZ-Gebiete gehören zu Städten und Gemeinden.",
+                    f"AGS {ags} is a Kreis; postcode areas belong to towns and municipalities.",
+                )
+            )
         key = (postcode, street_key(street), ags)
         if key in seen:
-            errors.append(FileError(file, line,
-                                    f"Doppelt: dieselbe Zuordnung steht schon in Zeile {seen[key]}.",
-                                    f"Duplicate: the same mapping already appears on line {seen[key]}."))
+            errors.append(
+                FileError(
+                    file,
+                    line,
+                    f"Doppelt: dieselbe Zuordnung steht schon in Zeile {seen[key]}.",
+                    f"Duplicate: the same mapping already appears on line {seen[key]}.",
+                )
+            )
         seen.setdefault(key, line)
     if errors:
         raise ImportFileError(errors)
     if not rows:
-        raise ImportFileError([FileError(file, 0, "Die Datei enthält keine Zeilen.",
-                                         "The file has no rows.")])
+        raise ImportFileError(
+            [FileError(file, 0, "Die Datei enthält keine Zeilen.", "The file has no rows.")]
+        )
 
     result = PostcodeImportResult(postcodes=len({postcode for _, postcode, _, _ in rows}))
     wanted = {(postcode, street, ags) for _, postcode, street, ags in rows}
@@ -401,17 +552,20 @@ def postcodes_import(*, path: Path) -> PostcodeImportResult:
         current = PostcodeArea.objects.filter(postcode__in={postcode for _, postcode, _, _ in rows})
         stale: list[int] = []
         present: set[tuple[str, str, str]] = set()
-        for area_id, postcode, street, ags in current.values_list("pk", "postcode", "street",
-                                                                  "authority__ags"):
+        for area_id, postcode, street, ags in current.values_list(
+            "pk", "postcode", "street", "authority__ags"
+        ):
             if (postcode, street, ags) in wanted:
                 present.add((postcode, street, ags))
             else:
                 stale.append(area_id)
         PostcodeArea.objects.filter(pk__in=stale).delete()
-        PostcodeArea.objects.bulk_create([
-            PostcodeArea(postcode=postcode, street=street, authority=authorities[ags])
-            for postcode, street, ags in sorted(wanted - present)
-        ])
+        PostcodeArea.objects.bulk_create(
+            [
+                PostcodeArea(postcode=postcode, street=street, authority=authorities[ags])
+                for postcode, street, ags in sorted(wanted - present)
+            ]
+        )
     result.deleted = len(stale)
     result.unchanged = len(present)
     result.created = len(wanted) - len(present)

@@ -84,35 +84,48 @@ def _clean(value: str | None) -> str:
 
 def _area_from_ags(ags: str) -> Authority:
     if not _AGS.fullmatch(ags):
-        raise AddressInvalid("Der Gemeindeschlüssel (AGS) besteht aus genau 8 Ziffern.",
-                             "The municipality key (AGS) consists of exactly 8 digits.",
-                             extra={"field": "ags"})
+        raise AddressInvalid(
+            "Der Gemeindeschlüssel (AGS) besteht aus genau 8 Ziffern.",
+            "The municipality key (AGS) consists of exactly 8 digits.",
+            extra={"field": "ags"},
+        )
     area = Authority.objects.select_related("parent").filter(ags=ags, is_active=True).first()
     if area is None:
-        raise OutsideAlliance("Für diesen Gemeindeschlüssel ist keine Behörde dieser Plattform zuständig.",
-                              "No authority on this platform serves this municipality key.",
-                              extra={"ags": ags})
+        raise OutsideAlliance(
+            "Für diesen Gemeindeschlüssel ist keine Behörde dieser Plattform zuständig.",
+            "No authority on this platform serves this municipality key.",
+            extra={"ags": ags},
+        )
     return area
 
 
 def _area_from_postcode(postcode: str, street: str) -> Authority:
     if not _POSTCODE.fullmatch(postcode):
-        raise AddressInvalid("Die Postleitzahl besteht aus genau 5 Ziffern.",
-                             "The postcode consists of exactly 5 digits.", extra={"field": "postcode"})
-    rows = list(PostcodeArea.objects.filter(postcode=postcode, authority__is_active=True)
-                .select_related("authority", "authority__parent").order_by("authority__name", "pk"))
+        raise AddressInvalid(
+            "Die Postleitzahl besteht aus genau 5 Ziffern.",
+            "The postcode consists of exactly 5 digits.",
+            extra={"field": "postcode"},
+        )
+    rows = list(
+        PostcodeArea.objects.filter(postcode=postcode, authority__is_active=True)
+        .select_related("authority", "authority__parent")
+        .order_by("authority__name", "pk")
+    )
     if not rows:
-        raise OutsideAlliance("Diese Postleitzahl gehört zu keiner Stadt oder Gemeinde dieses Verbunds.",
-                              "This postcode belongs to no town of this alliance.",
-                              extra={"postcode": postcode})
+        raise OutsideAlliance(
+            "Diese Postleitzahl gehört zu keiner Stadt oder Gemeinde dieses Verbunds.",
+            "This postcode belongs to no town of this alliance.",
+            extra={"postcode": postcode},
+        )
     towns = {row.authority_id: row.authority for row in rows}
     if len(towns) == 1:
         return rows[0].authority
     # Several towns share the postcode: a matching street decides; a town's row without street
     # covers the rest of the postcode, but only if exactly one town has such a row.
     wanted = street_key(street)
-    matching = {row.authority_id for row in rows
-                if wanted and row.street and street_key(row.street) == wanted}
+    matching = {
+        row.authority_id for row in rows if wanted and row.street and street_key(row.street) == wanted
+    }
     if not matching:
         matching = {row.authority_id for row in rows if not row.street} if wanted else set()
     if len(matching) == 1:
@@ -122,8 +135,12 @@ def _area_from_postcode(postcode: str, street: str) -> Authority:
         "Die Postleitzahl gehört zu mehreren Städten oder Gemeinden. "
         "Bitte die Straße angeben oder den Ort wählen.",
         "The postcode belongs to several towns. Please give the street or choose the town.",
-        extra={"candidates": [{"ags": town.ags, "name": town.name}
-                              for town in sorted(candidates, key=lambda town: (town.name, town.ags))]},
+        extra={
+            "candidates": [
+                {"ags": town.ags, "name": town.name}
+                for town in sorted(candidates, key=lambda town: (town.name, town.ags))
+            ]
+        },
     )
 
 
@@ -138,24 +155,31 @@ def responsibility_resolve(
     """
     ags, postcode = _clean(ags), _clean(postcode)
     if ags and postcode:
-        raise AddressInvalid("Bitte entweder den Gemeindeschlüssel oder die Postleitzahl angeben, "
-                             "nicht beides.",
-                             "Please give either the municipality key or the postcode, not both.")
+        raise AddressInvalid(
+            "Bitte entweder den Gemeindeschlüssel oder die Postleitzahl angeben, nicht beides.",
+            "Please give either the municipality key or the postcode, not both.",
+        )
     if ags:
         area = _area_from_ags(ags)
     elif postcode:
         area = _area_from_postcode(postcode, _clean(street))
     else:
-        raise AddressInvalid("Bitte die Postleitzahl (und Straße) oder den Gemeindeschlüssel angeben.",
-                             "Please give the postcode (and street) or the municipality key.")
+        raise AddressInvalid(
+            "Bitte die Postleitzahl (und Straße) oder den Gemeindeschlüssel angeben.",
+            "Please give the postcode (and street) or the municipality key.",
+        )
     if area.kind == Authority.Kind.KREIS:
-        raise AddressInvalid(f"{area.name} ist ein Kreis, keine Wohnadresse. "
-                             "Bitte die Stadt oder Gemeinde angeben.",
-                             f"{area.name} is a Kreis, not a place of residence. Please give the town.",
-                             extra={"field": "ags"})
+        raise AddressInvalid(
+            f"{area.name} ist ein Kreis, keine Wohnadresse. Bitte die Stadt oder Gemeinde angeben.",
+            f"{area.name} is a Kreis, not a place of residence. Please give the town.",
+            extra={"field": "ags"},
+        )
 
-    override = (ResponsibilityOverride.objects.filter(service=service, area=area, responsible__is_active=True)
-                .select_related("responsible").first())
+    override = (
+        ResponsibilityOverride.objects.filter(service=service, area=area, responsible__is_active=True)
+        .select_related("responsible")
+        .first()
+    )
     if override is not None:
         authority, rule = override.responsible, "override"
     elif service.responsible_level == Service.Level.KREIS:
@@ -168,7 +192,8 @@ def responsibility_resolve(
             raise NoResponsibleAuthority(
                 f"Für {area.name} ist kein Kreis auf dieser Plattform zuständig.",
                 f"No Kreis on this platform serves {area.name}.",
-                extra={"area": {"ags": area.ags, "name": area.name}})
+                extra={"area": {"ags": area.ags, "name": area.name}},
+            )
     else:
         authority, rule = area, "town"
 

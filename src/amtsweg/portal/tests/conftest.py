@@ -40,15 +40,19 @@ class PortalWorld:
 
 def add_portal_data(world: World) -> PortalWorld:
     """Catalogue texts, a Lebenslage, OZG services and opening hours on top of the shared world."""
-    buerger_staat, _ = Themenfeld.objects.get_or_create(slug="buerger-staat",
-                                                        defaults={"name": "Bürger & Staat"})
-    mobilitaet, _ = Themenfeld.objects.get_or_create(slug="mobilitaet-reisen",
-                                                     defaults={"name": "Mobilität & Reisen"})
+    buerger_staat, _ = Themenfeld.objects.get_or_create(
+        slug="buerger-staat", defaults={"name": "Bürger & Staat"}
+    )
+    mobilitaet, _ = Themenfeld.objects.get_or_create(
+        slug="mobilitaet-reisen", defaults={"name": "Mobilität & Reisen"}
+    )
     # The shared world may already have an "Umzug"; the portal tests need it under Bürger & Staat.
-    umzug, _ = Lebenslage.objects.update_or_create(slug="umzug",
-                                                   defaults={"name": "Umzug", "themenfeld": buerger_staat})
-    ozg_melde = OzgService.objects.create(ozg_id="10247", name="Melderegisterauskunft",
-                                          themenfeld=buerger_staat, lebenslage=umzug)
+    umzug, _ = Lebenslage.objects.update_or_create(
+        slug="umzug", defaults={"name": "Umzug", "themenfeld": buerger_staat}
+    )
+    ozg_melde = OzgService.objects.create(
+        ozg_id="10247", name="Melderegisterauskunft", themenfeld=buerger_staat, lebenslage=umzug
+    )
     ozg_kfz = OzgService.objects.create(ozg_id="10001", name="Fahrzeugzulassung", themenfeld=mobilitaet)
 
     town_service = world.town_service
@@ -72,18 +76,28 @@ def add_portal_data(world: World) -> PortalWorld:
     office_neuss.accessibility = "Barrierefreier Zugang über den Seiteneingang, Aufzug vorhanden."
     office_neuss.save()
     for weekday, opens, closes in ((0, 8, 12), (0, 14, 18), (2, 8, 13), (4, 8, 12)):
-        OpeningHours.objects.create(office=office_neuss, weekday=weekday, opens=dt.time(opens),
-                                    closes=dt.time(closes))
+        OpeningHours.objects.create(
+            office=office_neuss, weekday=weekday, opens=dt.time(opens), closes=dt.time(closes)
+        )
     ServiceOffering.objects.filter(service=town_service, authority=world.neuss).update(
-        office=office_neuss, online_url="https://neuss.example/meldebescheinigung",
-        contact_email="meldewesen@neuss.example", contact_phone="02131 90-1234",
+        office=office_neuss,
+        online_url="https://neuss.example/meldebescheinigung",
+        contact_email="meldewesen@neuss.example",
+        contact_phone="02131 90-1234",
     )
     world.neuss.phone = "02131 90-0"
     world.neuss.website = "https://www.neuss.de"
     world.neuss.primary_colour = "#ffd700"  # a light colour: the theme must pick dark text on it
     world.neuss.save()
-    return PortalWorld(world=world, buerger_staat=buerger_staat, mobilitaet=mobilitaet, umzug=umzug,
-                       ozg_melde=ozg_melde, ozg_kfz=ozg_kfz, office_neuss=office_neuss)
+    return PortalWorld(
+        world=world,
+        buerger_staat=buerger_staat,
+        mobilitaet=mobilitaet,
+        umzug=umzug,
+        ozg_melde=ozg_melde,
+        ozg_kfz=ozg_kfz,
+        office_neuss=office_neuss,
+    )
 
 
 @pytest.fixture
@@ -106,16 +120,18 @@ def fake_service_search(*, query: str, limit: int = 20, offset: int = 0) -> cata
     for word in text.split():
         matches = Q(name__icontains=word) | Q(keywords__icontains=word) | Q(summary__icontains=word)
         services = services.filter(matches)
-    return catalog_selectors.SearchPage(query=text, total=services.count(),
-                                        services=list(services.order_by("name")[offset : offset + limit]))
+    return catalog_selectors.SearchPage(
+        query=text, total=services.count(), services=list(services.order_by("name")[offset : offset + limit])
+    )
 
 
 def _candidate(authority: Authority) -> dict[str, str]:
     return {"ags": authority.ags, "name": authority.name}
 
 
-def fake_responsibility_resolve(*, service: Service, ags: str | None = None, postcode: str | None = None,
-                                street: str | None = None) -> Responsibility:
+def fake_responsibility_resolve(
+    *, service: Service, ags: str | None = None, postcode: str | None = None, street: str | None = None
+) -> Responsibility:
     if ags is not None:
         area = Authority.objects.filter(ags=ags).first()
         if area is None:
@@ -128,12 +144,16 @@ def fake_responsibility_resolve(*, service: Service, ags: str | None = None, pos
             rows = [r for r in rows if r.street.casefold() == street.casefold()] or rows
         towns = {r.authority_id: r.authority for r in rows}
         if not towns:
-            raise NotFoundProblem("Diese Postleitzahl liegt nicht im Gebiet des Verbunds.",
-                                  "This postcode is outside the alliance.")
+            raise NotFoundProblem(
+                "Diese Postleitzahl liegt nicht im Gebiet des Verbunds.",
+                "This postcode is outside the alliance.",
+            )
         if len(towns) > 1:
-            raise AddressAmbiguous("Die Postleitzahl gehört zu mehreren Orten.",
-                                   "The postcode covers several towns.",
-                                   extra={"candidates": [_candidate(t) for t in towns.values()]})
+            raise AddressAmbiguous(
+                "Die Postleitzahl gehört zu mehreren Orten.",
+                "The postcode covers several towns.",
+                extra={"candidates": [_candidate(t) for t in towns.values()]},
+            )
         area = next(iter(towns.values()))
     responsible = area.parent if service.responsible_level == Service.Level.KREIS and area.parent else area
     offering = ServiceOffering.objects.filter(service=service, authority=responsible).first()
@@ -164,6 +184,7 @@ def backends(monkeypatch: pytest.MonkeyPatch, portal_world: PortalWorld) -> None
     world = portal_world.world
     if not _implemented(lambda: catalog_selectors.service_search(query="Meldebescheinigung")):
         monkeypatch.setattr(catalog_selectors, "service_search", fake_service_search)
-    if not _implemented(lambda: tenancy_responsibility.responsibility_resolve(service=world.town_service,
-                                                                              ags=world.neuss.ags)):
+    if not _implemented(
+        lambda: tenancy_responsibility.responsibility_resolve(service=world.town_service, ags=world.neuss.ags)
+    ):
         monkeypatch.setattr(tenancy_responsibility, "responsibility_resolve", fake_responsibility_resolve)

@@ -14,8 +14,9 @@ from amtsweg.tenancy.models import Office
 from .conftest import PortalWorld
 
 
-def test_authority_page_shows_contact_offices_services_and_parent(client: Client,
-                                                                   portal_world: PortalWorld) -> None:
+def test_authority_page_shows_contact_offices_services_and_parent(
+    client: Client, portal_world: PortalWorld
+) -> None:
     response = client.get(reverse("portal:authority", args=["neuss"]))
 
     assert response.status_code == 200
@@ -72,8 +73,9 @@ def test_theme_css_keeps_text_readable_and_is_cacheable(client: Client, portal_w
     assert "--authority-on-primary: #000000;" in css  # dark text on the light yellow
     assert contrast_ratio("#ffd700", "#000000") >= 4.5
 
-    again = client.get(reverse("portal:authority_theme", args=["neuss"]),
-                       headers={"if-none-match": response["ETag"]})
+    again = client.get(
+        reverse("portal:authority_theme", args=["neuss"]), headers={"if-none-match": response["ETag"]}
+    )
     assert again.status_code == 304
 
 
@@ -118,8 +120,14 @@ def test_office_page_in_english(client: Client, portal_world: PortalWorld) -> No
 
 
 def test_office_of_another_authority_is_not_found(client: Client, portal_world: PortalWorld) -> None:
-    Office.objects.create(authority=portal_world.world.kreis, name="Kreishaus", slug="kreishaus",
-                          street="Oberstraße 91", postcode="41460", city="Neuss")
+    Office.objects.create(
+        authority=portal_world.world.kreis,
+        name="Kreishaus",
+        slug="kreishaus",
+        street="Oberstraße 91",
+        postcode="41460",
+        city="Neuss",
+    )
 
     assert client.get("/behoerden/neuss/dienststellen/kreishaus/").status_code == 404
     assert client.get("/behoerden/rhein-kreis-neuss/dienststellen/kreishaus/").status_code == 200
@@ -129,8 +137,13 @@ def test_unknown_and_inactive_authorities_are_not_found(client: Client, portal_w
     portal_world.world.dormagen.is_active = False
     portal_world.world.dormagen.save()
 
-    for path in ("/behoerden/gibt-es-nicht/", "/behoerden/dormagen/", "/behoerden/dormagen/theme.css",
-                 "/behoerden/neuss/dienststellen/gibt-es-nicht/", "/behoerden/%C3%BC%00/"):
+    for path in (
+        "/behoerden/gibt-es-nicht/",
+        "/behoerden/dormagen/",
+        "/behoerden/dormagen/theme.css",
+        "/behoerden/neuss/dienststellen/gibt-es-nicht/",
+        "/behoerden/%C3%BC%00/",
+    ):
         response = client.get(path)
         assert response.status_code == 404, path
         assert "Seite nicht gefunden" in response.content.decode()

@@ -26,8 +26,9 @@ def test_catalogue_lists_themenfelder_with_counts(client: Client, portal_world: 
     assert html.count("1 Leistung<") == 2
 
 
-def test_themenfeld_shows_lebenslagen_ozg_and_leika_services(client: Client,
-                                                             portal_world: PortalWorld) -> None:
+def test_themenfeld_shows_lebenslagen_ozg_and_leika_services(
+    client: Client, portal_world: PortalWorld
+) -> None:
     response = client.get(reverse("portal:themenfeld", args=["buerger-staat"]))
 
     assert response.status_code == 200
@@ -66,13 +67,18 @@ def test_list_pages_query_counts_do_not_grow(
     themenfeld = portal_world.buerger_staat
     for number in range(8):
         Themenfeld.objects.create(name=f"Thema {number}", slug=f"thema-{number}")
-        lebenslage = Lebenslage.objects.create(name=f"Lage {number}", slug=f"lage-{number}",
-                                               themenfeld=themenfeld)
-        ozg = OzgService.objects.create(ozg_id=f"2000{number}", name=f"OZG {number}", themenfeld=themenfeld,
-                                        lebenslage=lebenslage)
+        lebenslage = Lebenslage.objects.create(
+            name=f"Lage {number}", slug=f"lage-{number}", themenfeld=themenfeld
+        )
+        ozg = OzgService.objects.create(
+            ozg_id=f"2000{number}", name=f"OZG {number}", themenfeld=themenfeld, lebenslage=lebenslage
+        )
         for index in range(3):
-            Service.objects.create(leika_key=f"99100000{number:02d}{index:04d}",
-                                   name=f"Leistung {number}/{index}", ozg_service=ozg)
+            Service.objects.create(
+                leika_key=f"99100000{number:02d}{index:04d}",
+                name=f"Leistung {number}/{index}",
+                ozg_service=ozg,
+            )
 
     with django_assert_max_num_queries(2):
         assert client.get("/leistungen/").status_code == 200

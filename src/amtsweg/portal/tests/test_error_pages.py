@@ -27,13 +27,17 @@ def test_not_found_page_in_english(client: Client, portal_world: PortalWorld) ->
     assert "Page not found" in response.content.decode()
 
 
-@pytest.mark.parametrize(("handler", "status", "heading"), [
-    (views.bad_request, 400, "Ungültige Anfrage"),
-    (views.permission_denied, 403, "Kein Zugriff"),
-    (views.page_not_found, 404, "Seite nicht gefunden"),
-])
-def test_error_handlers_render_the_portal_layout(rf: RequestFactory, db: None, handler: object,
-                                                 status: int, heading: str) -> None:
+@pytest.mark.parametrize(
+    ("handler", "status", "heading"),
+    [
+        (views.bad_request, 400, "Ungültige Anfrage"),
+        (views.permission_denied, 403, "Kein Zugriff"),
+        (views.page_not_found, 404, "Seite nicht gefunden"),
+    ],
+)
+def test_error_handlers_render_the_portal_layout(
+    rf: RequestFactory, db: None, handler: object, status: int, heading: str
+) -> None:
     request = rf.get("/irgendwo/")
 
     with translation.override("de"):  # no middleware here: the thread's language would leak in

@@ -70,9 +70,15 @@ def test_home_query_count_does_not_grow_with_authorities(
 ) -> None:
     kreis = portal_world.world.kreis
     for number in range(10):
-        Authority.objects.create(alliance=kreis.alliance, kind=Authority.Kind.STADT, name=f"Stadt {number}",
-                                 slug=f"stadt-{number}", ags=f"0516209{number}",
-                                 regional_key=f"05162009{number:04d}", parent=kreis)
+        Authority.objects.create(
+            alliance=kreis.alliance,
+            kind=Authority.Kind.STADT,
+            name=f"Stadt {number}",
+            slug=f"stadt-{number}",
+            ags=f"0516209{number}",
+            regional_key=f"05162009{number:04d}",
+            parent=kreis,
+        )
 
     with django_assert_max_num_queries(4):
         response = client.get(reverse("portal:home"))

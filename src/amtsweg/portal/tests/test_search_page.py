@@ -14,8 +14,9 @@ from .conftest import PortalWorld
 pytestmark = pytest.mark.usefixtures("fake_backends")
 
 
-def test_empty_query_shows_only_the_form(client: Client, portal_world: PortalWorld,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_empty_query_shows_only_the_form(
+    client: Client, portal_world: PortalWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def must_not_search(**kwargs: object) -> None:
         raise AssertionError("searched without a query")
 
@@ -93,16 +94,18 @@ def test_problem_from_search_is_shown_in_english_too(client: Client, portal_worl
 
 
 @pytest.mark.parametrize("raw", ["q=%00%01", "q=%FF%FE", "q=" + "a" * 5000, "q=%E2%82"])
-def test_binary_or_huge_query_strings_are_rejected_not_crashing(client: Client, portal_world: PortalWorld,
-                                                                raw: str) -> None:
+def test_binary_or_huge_query_strings_are_rejected_not_crashing(
+    client: Client, portal_world: PortalWorld, raw: str
+) -> None:
     response = client.get("/suche/?" + raw)
 
     assert response.status_code == 400
     assert "<h1>" in response.content.decode()
 
 
-def test_a_problem_with_another_status_is_still_a_client_error(client: Client, portal_world: PortalWorld,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_problem_with_another_status_is_still_a_client_error(
+    client: Client, portal_world: PortalWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def failing(**kwargs: object) -> None:
         raise Problem("Die Suche ist gerade nicht verfügbar.", "Search is unavailable.", status_code=503)
 

@@ -26,12 +26,22 @@ def test_service_page_shows_texts_and_ozg_info(client: Client, portal_world: Por
     assert response.status_code == 200
     html = response.content.decode()
     assert "<h1>Meldebescheinigung Ausstellung</h1>" in html
-    for text in ("weisen Sie nach, wo Sie gemeldet sind", "Jede Person", "Personalausweis oder Reisepass",
-                 "10 Euro", "Bundesmeldegesetz", "sofort", "substantiell (eIDAS substanziell)",
-                 "Melderegisterauskunft", "OZG-ID 10247", "Wo wohnen Sie?", "LeiKa-Schlüssel 99115005000000"):
+    for text in (
+        "weisen Sie nach, wo Sie gemeldet sind",
+        "Jede Person",
+        "Personalausweis oder Reisepass",
+        "10 Euro",
+        "Bundesmeldegesetz",
+        "sofort",
+        "substantiell (eIDAS substanziell)",
+        "Melderegisterauskunft",
+        "OZG-ID 10247",
+        "Wo wohnen Sie?",
+        "LeiKa-Schlüssel 99115005000000",
+    ):
         assert text in html, text
-    assert '/leistungen/themen/buerger-staat/' in html
-    assert '/leistungen/lebenslagen/umzug/' in html
+    assert "/leistungen/themen/buerger-staat/" in html
+    assert "/leistungen/lebenslagen/umzug/" in html
     assert 'for="id_plz"' in html and 'for="id_ags"' in html
     assert '<option value="05162024">Neuss</option>' in html
     assert "Rhein-Kreis Neuss</option>" not in html  # the Kreis is no place of residence
@@ -49,8 +59,9 @@ def test_service_page_in_english(client: Client, portal_world: PortalWorld) -> N
 
 
 @pytest.mark.parametrize("key", ["123", "9911500500000a", "991150050000001", "%00", "abc", "99999999999999"])
-def test_malformed_or_unknown_leika_key_is_not_found(client: Client, portal_world: PortalWorld,
-                                                     key: str) -> None:
+def test_malformed_or_unknown_leika_key_is_not_found(
+    client: Client, portal_world: PortalWorld, key: str
+) -> None:
     response = client.get(f"/leistungen/{key}/")
 
     assert response.status_code == 404
@@ -87,15 +98,16 @@ def test_kreis_level_service_leads_to_the_kreis(client: Client, portal_world: Po
     assert "Dormagen" in result  # for the place of residence
 
 
-def test_responsible_authority_without_offering_gives_its_contact(client: Client, portal_world: PortalWorld,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_responsible_authority_without_offering_gives_its_contact(
+    client: Client, portal_world: PortalWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
     real = tenancy_responsibility.responsibility_resolve
 
     def without_offering(**kwargs: Any) -> tenancy_responsibility.Responsibility:
         found = real(**kwargs)
-        return tenancy_responsibility.Responsibility(service=found.service, area=found.area,
-                                                     authority=found.authority, offering=None,
-                                                     rule=found.rule)
+        return tenancy_responsibility.Responsibility(
+            service=found.service, area=found.area, authority=found.authority, offering=None, rule=found.rule
+        )
 
     monkeypatch.setattr(tenancy_responsibility, "responsibility_resolve", without_offering)
 
@@ -122,9 +134,9 @@ def test_shared_postcode_asks_for_the_town(client: Client, portal_world: PortalW
 
 
 @pytest.mark.parametrize("candidates", [["05162024", "05162004"], None, "kaputt", [{"name": "ohne AGS"}]])
-def test_ambiguity_with_any_candidate_shape_never_fails(client: Client, portal_world: PortalWorld,
-                                                        monkeypatch: pytest.MonkeyPatch,
-                                                        candidates: Any) -> None:
+def test_ambiguity_with_any_candidate_shape_never_fails(
+    client: Client, portal_world: PortalWorld, monkeypatch: pytest.MonkeyPatch, candidates: Any
+) -> None:
     def ambiguous(**kwargs: Any) -> None:
         raise AddressAmbiguous("Mehrdeutig.", "Ambiguous.", extra={"candidates": candidates})
 
@@ -145,8 +157,9 @@ def test_postcode_outside_the_alliance_is_explained(client: Client, portal_world
     assert 'value="10115"' in html and 'value="Unter den Linden"' in html
 
 
-def test_problem_from_routing_becomes_a_400_page(client: Client, portal_world: PortalWorld,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_problem_from_routing_becomes_a_400_page(
+    client: Client, portal_world: PortalWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def failing(**kwargs: Any) -> None:
         raise Problem("Die Straße ist unbekannt.", "Unknown street.")
 
@@ -159,8 +172,9 @@ def test_problem_from_routing_becomes_a_400_page(client: Client, portal_world: P
 
 
 @pytest.mark.parametrize("plz", ["4146", "414600", "abcde", "4146O", "41 460", "1" * 300, "٤١٤٦٠"])
-def test_malformed_postcode_is_a_linked_field_error(client: Client, portal_world: PortalWorld,
-                                                    plz: str) -> None:
+def test_malformed_postcode_is_a_linked_field_error(
+    client: Client, portal_world: PortalWorld, plz: str
+) -> None:
     response = client.get(MELDE, {"plz": plz, "strasse": ""})
 
     assert response.status_code == 400

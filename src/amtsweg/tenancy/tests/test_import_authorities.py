@@ -47,28 +47,42 @@ def run(*args: str) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
-def genericode(rows: list[tuple[str, ...]], *, columns: tuple[str, ...] = ("SCHLUESSEL", "Bezeichnung"),
-               root: str = "gc:CodeList", prolog: str = "") -> str:
-    column_xml = "".join(f'<Column Id="{c}" Use="required"><ShortName>{c}</ShortName></Column>'
-                         for c in columns)
+def genericode(
+    rows: list[tuple[str, ...]],
+    *,
+    columns: tuple[str, ...] = ("SCHLUESSEL", "Bezeichnung"),
+    root: str = "gc:CodeList",
+    prolog: str = "",
+) -> str:
+    column_xml = "".join(
+        f'<Column Id="{c}" Use="required"><ShortName>{c}</ShortName></Column>' for c in columns
+    )
     row_xml = "\n".join(
-        "<Row>" + "".join(f'<Value ColumnRef="{c}"><SimpleValue>{v}</SimpleValue></Value>'
-                          for c, v in zip(columns, row, strict=False)) + "</Row>"
+        "<Row>"
+        + "".join(
+            f'<Value ColumnRef="{c}"><SimpleValue>{v}</SimpleValue></Value>'
+            for c, v in zip(columns, row, strict=False)
+        )
+        + "</Row>"
         for row in rows
     )
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n{prolog}'
-            f'<{root} xmlns:gc="http://docs.oasis-open.org/codelist/ns/genericode/1.0/">\n'
-            f"<Identification><ShortName>T</ShortName></Identification>\n"
-            f"<ColumnSet>{column_xml}</ColumnSet>\n<SimpleCodeList>\n{row_xml}\n</SimpleCodeList>\n</{root}>\n")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n{prolog}'
+        f'<{root} xmlns:gc="http://docs.oasis-open.org/codelist/ns/genericode/1.0/">\n'
+        f"<Identification><ShortName>T</ShortName></Identification>\n"
+        f"<ColumnSet>{column_xml}</ColumnSet>\n<SimpleCodeList>\n{row_xml}\n</SimpleCodeList>\n</{root}>\n"
+    )
 
 
 @pytest.fixture
 def small_lists(tmp_path: Path) -> tuple[Path, Path]:
     ags, rs = tmp_path / "ags.xml", tmp_path / "rs.xml"
-    ags.write_text(genericode([("05162024", "Neuss, Stadt"), ("05162028", "Rommerskirchen")]),
-                   encoding="utf-8")
-    rs.write_text(genericode([("051620024024", "Neuss, Stadt"), ("051620028028", "Rommerskirchen")]),
-                  encoding="utf-8")
+    ags.write_text(
+        genericode([("05162024", "Neuss, Stadt"), ("05162028", "Rommerskirchen")]), encoding="utf-8"
+    )
+    rs.write_text(
+        genericode([("051620024024", "Neuss, Stadt"), ("051620028028", "Rommerskirchen")]), encoding="utf-8"
+    )
     return ags, rs
 
 
@@ -77,13 +91,27 @@ def small_lists(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_rhein_kreis_neuss_with_kreis_and_alliance(ags_file: Path, rs_file: Path) -> None:
     alliance = Alliance.objects.create(name="Rhein-Kreis Neuss", slug="rkn")
-    out, _err = run("--ags", str(ags_file), "--rs", str(rs_file), "--prefix", "05162", "--alliance", "rkn",
-                    "--kreis-name", "Rhein-Kreis Neuss")
+    out, _err = run(
+        "--ags",
+        str(ags_file),
+        "--rs",
+        str(rs_file),
+        "--prefix",
+        "05162",
+        "--alliance",
+        "rkn",
+        "--kreis-name",
+        "Rhein-Kreis Neuss",
+    )
     assert "9 neu" in out
 
     kreis = Authority.objects.get(ags="05162000")
     assert (kreis.kind, kreis.name, kreis.slug, kreis.regional_key) == (
-        Authority.Kind.KREIS, "Rhein-Kreis Neuss", "rhein-kreis-neuss", "051620000000")
+        Authority.Kind.KREIS,
+        "Rhein-Kreis Neuss",
+        "rhein-kreis-neuss",
+        "051620000000",
+    )
     towns = {a.ags: a for a in Authority.objects.exclude(pk=kreis.pk)}
     assert set(towns) == set(RHEIN_KREIS_NEUSS)
     for ags, (name, slug, kind) in RHEIN_KREIS_NEUSS.items():
@@ -97,8 +125,16 @@ def test_rhein_kreis_neuss_with_kreis_and_alliance(ags_file: Path, rs_file: Path
 
 
 def test_reimport_changes_nothing_and_keeps_what_administrators_set(ags_file: Path, rs_file: Path) -> None:
-    args = ("--ags", str(ags_file), "--rs", str(rs_file), "--prefix", "05162",
-            "--kreis-name", "Rhein-Kreis Neuss")
+    args = (
+        "--ags",
+        str(ags_file),
+        "--rs",
+        str(rs_file),
+        "--prefix",
+        "05162",
+        "--kreis-name",
+        "Rhein-Kreis Neuss",
+    )
     run(*args)
     neuss = Authority.objects.get(ags="05162024")
     neuss.name, neuss.slug = "Stadt Neuss", "stadt-neuss"
@@ -111,9 +147,16 @@ def test_reimport_changes_nothing_and_keeps_what_administrators_set(ags_file: Pa
     assert "0 neu, 0 geändert, 9 unverändert" in out
     neuss.refresh_from_db()
     assert (neuss.name, neuss.slug, neuss.email, neuss.phone) == (
-        "Stadt Neuss", "stadt-neuss", "info@neuss.example", "02131 90-0")
+        "Stadt Neuss",
+        "stadt-neuss",
+        "info@neuss.example",
+        "02131 90-0",
+    )
     assert (neuss.primary_colour, neuss.website, neuss.is_active) == (
-        "#123456", "https://neuss.example", False)
+        "#123456",
+        "https://neuss.example",
+        False,
+    )
 
 
 def test_import_completes_existing_authorities(world: World, ags_file: Path, rs_file: Path) -> None:
@@ -122,7 +165,10 @@ def test_import_completes_existing_authorities(world: World, ags_file: Path, rs_
     assert (result.created, result.updated) == (6, 2)  # Neuss and Dormagen get their official names
     world.neuss.refresh_from_db()
     assert (world.neuss.official_name, world.neuss.slug, world.neuss.parent_id) == (
-        "Neuss, Stadt", "neuss", world.kreis.pk)
+        "Neuss, Stadt",
+        "neuss",
+        world.kreis.pk,
+    )
     # The Kreis is known in the database, so new towns are linked to it without --kreis-name.
     assert Authority.objects.get(ags="05162028").parent_id == world.kreis.pk
 
@@ -137,9 +183,24 @@ def test_full_list_imports_in_seconds_with_few_queries(ags_file: Path, rs_file: 
     assert len(queries) < 300  # bulk writes in batches (SQLite allows ~60 rows per INSERT), not per row
     assert result.created == Authority.objects.count() == 10_908
     assert result.skipped == 11_227 - 10_908  # city-state sub-districts and unincorporated areas
-    kinds = {a.ags: a.kind for a in Authority.objects.filter(ags__in=[
-        "05111000", "02000000", "11000000", "04011000", "09162000", "03241001", "05334002", "05162024",
-        "09678181", "02101101", "03151501"])}
+    kinds = {
+        a.ags: a.kind
+        for a in Authority.objects.filter(
+            ags__in=[
+                "05111000",
+                "02000000",
+                "11000000",
+                "04011000",
+                "09162000",
+                "03241001",
+                "05334002",
+                "05162024",
+                "09678181",
+                "02101101",
+                "03151501",
+            ]
+        )
+    }
     assert kinds == {
         "05111000": Authority.Kind.KREISFREIE_STADT,  # Düsseldorf
         "02000000": Authority.Kind.KREISFREIE_STADT,  # Hamburg
@@ -166,16 +227,19 @@ def test_full_list_imports_in_seconds_with_few_queries(ags_file: Path, rs_file: 
 # --- naming rules --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("official", "name", "town"), [
-    ("Neuss, Stadt", "Neuss", True),
-    ("Rommerskirchen", "Rommerskirchen", False),
-    ("Bad Aibling, St", "Bad Aibling", True),
-    ("Dachau, GKSt", "Dachau", True),
-    ("Gelnhausen, Barbarossastadt, Kreisstadt", "Gelnhausen", True),
-    ("Stadtlauringen, M", "Stadtlauringen", False),
-    ("Lübeck, Hansestadt", "Lübeck", True),
-    ("Bautzen / Budyšin, Stadt, Hochschulstadt / Wysokošulske město", "Bautzen / Budyšin", True),
-])
+@pytest.mark.parametrize(
+    ("official", "name", "town"),
+    [
+        ("Neuss, Stadt", "Neuss", True),
+        ("Rommerskirchen", "Rommerskirchen", False),
+        ("Bad Aibling, St", "Bad Aibling", True),
+        ("Dachau, GKSt", "Dachau", True),
+        ("Gelnhausen, Barbarossastadt, Kreisstadt", "Gelnhausen", True),
+        ("Stadtlauringen, M", "Stadtlauringen", False),
+        ("Lübeck, Hansestadt", "Lübeck", True),
+        ("Bautzen / Budyšin, Stadt, Hochschulstadt / Wysokošulske město", "Bautzen / Budyšin", True),
+    ],
+)
 def test_name_and_town_rule(official: str, name: str, town: bool) -> None:
     assert name_clean(official) == name
     assert is_town_name(official) is town
@@ -193,7 +257,9 @@ def test_duplicate_names_get_distinct_slugs(tmp_path: Path) -> None:
     rs.write_text(genericode([("071375309203", "x"), ("073380000020", "y")]))
     authorities_import(ags_path=ags, rs_path=rs)
     assert set(Authority.objects.values_list("slug", flat=True)) == {
-        "muelheim-kaerlich", "muelheim-kaerlich-07338020"}
+        "muelheim-kaerlich",
+        "muelheim-kaerlich-07338020",
+    }
 
 
 # --- bad input: clear error with file and line, nothing written ---------------------------------
@@ -204,8 +270,9 @@ def assert_rejected(ags: Path, rs: Path, *expected: str, extra: tuple[str, ...] 
         run("--ags", str(ags), "--rs", str(rs), *extra)
     err = StringIO()
     with pytest.raises(CommandError):
-        call_command("import_authorities", "--ags", str(ags), "--rs", str(rs), *extra,
-                     stderr=err, stdout=StringIO())
+        call_command(
+            "import_authorities", "--ags", str(ags), "--rs", str(rs), *extra, stderr=err, stdout=StringIO()
+        )
     for text in expected:
         assert text in err.getvalue(), err.getvalue()
     assert not Authority.objects.exists()
@@ -225,8 +292,11 @@ def test_not_genericode(small_lists: tuple[Path, Path], tmp_path: Path) -> None:
 
 def test_doctype_and_entities_are_refused(small_lists: tuple[Path, Path], tmp_path: Path) -> None:
     evil = tmp_path / "evil.xml"
-    evil.write_text(genericode([("05162024", "&lol;")],
-                               prolog='<!DOCTYPE gc:CodeList [<!ENTITY lol "lollollollollol">]>\n'))
+    evil.write_text(
+        genericode(
+            [("05162024", "&lol;")], prolog='<!DOCTYPE gc:CodeList [<!ENTITY lol "lollollollollol">]>\n'
+        )
+    )
     assert_rejected(evil, small_lists[1], "evil.xml", "DTD")
 
 
@@ -236,12 +306,17 @@ def test_missing_column(small_lists: tuple[Path, Path], tmp_path: Path) -> None:
     assert_rejected(no_name, small_lists[1], "no_name.xml", "Bezeichnung")
 
 
-def test_malformed_and_duplicate_keys_are_all_reported(small_lists: tuple[Path, Path],
-                                                        tmp_path: Path) -> None:
+def test_malformed_and_duplicate_keys_are_all_reported(
+    small_lists: tuple[Path, Path], tmp_path: Path
+) -> None:
     bad = tmp_path / "bad.xml"
     bad.write_text(genericode([("05162024", "Neuss, Stadt"), ("0516202X", "Kaputt"), ("05162024", "Neuss")]))
-    assert_rejected(bad, small_lists[1], "bad.xml, Zeile 7: AGS „0516202X“", "bad.xml, Zeile 8: AGS 05162024 "
-                    "steht schon in Zeile 6")
+    assert_rejected(
+        bad,
+        small_lists[1],
+        "bad.xml, Zeile 7: AGS „0516202X“",
+        "bad.xml, Zeile 8: AGS 05162024 steht schon in Zeile 6",
+    )
 
 
 def test_swapped_files(small_lists: tuple[Path, Path]) -> None:

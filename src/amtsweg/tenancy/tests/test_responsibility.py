@@ -43,8 +43,9 @@ def test_kreis_service_goes_to_the_kreis(world: World) -> None:
 
 
 def test_override_wins(world: World) -> None:
-    ResponsibilityOverride.objects.create(service=world.kreis_service, area=world.neuss,
-                                          responsible=world.neuss)
+    ResponsibilityOverride.objects.create(
+        service=world.kreis_service, area=world.neuss, responsible=world.neuss
+    )
 
     neuss = responsibility_resolve(service=world.kreis_service, ags="05162024")
     dormagen = responsibility_resolve(service=world.kreis_service, ags="05162004")
@@ -84,7 +85,10 @@ def test_unknown_postcode_is_outside_the_alliance(world: World) -> None:
     with pytest.raises(OutsideAlliance) as caught:
         responsibility_resolve(service=world.town_service, postcode="10115")
     assert (caught.value.status_code, caught.value.code, caught.value.extra) == (
-        404, "outside-alliance", {"postcode": "10115"})
+        404,
+        "outside-alliance",
+        {"postcode": "10115"},
+    )
 
 
 @pytest.fixture
@@ -94,8 +98,9 @@ def shared_postcode(world: World) -> World:
     return world
 
 
-@pytest.mark.parametrize("street", ["Kölner Straße", "kölner str. 12a", "Koelner  Strasse",
-                                    "KÖLNER-STRASSE 3"])
+@pytest.mark.parametrize(
+    "street", ["Kölner Straße", "kölner str. 12a", "Koelner  Strasse", "KÖLNER-STRASSE 3"]
+)
 def test_shared_postcode_street_decides(shared_postcode: World, street: str) -> None:
     result = responsibility_resolve(service=shared_postcode.town_service, postcode="41460", street=street)
     assert result.area == shared_postcode.dormagen
@@ -110,8 +115,9 @@ def test_shared_postcode_without_street_is_ambiguous(shared_postcode: World) -> 
     with pytest.raises(AddressAmbiguous) as caught:
         responsibility_resolve(service=shared_postcode.town_service, postcode="41460")
     assert caught.value.status_code == 409
-    assert caught.value.extra == {"candidates": [{"ags": "05162004", "name": "Dormagen"},
-                                                 {"ags": "05162024", "name": "Neuss"}]}
+    assert caught.value.extra == {
+        "candidates": [{"ags": "05162004", "name": "Dormagen"}, {"ags": "05162024", "name": "Neuss"}]
+    }
 
 
 def test_shared_postcode_with_only_street_rows_and_an_unknown_street_is_ambiguous(world: World) -> None:
@@ -125,11 +131,21 @@ def test_shared_postcode_with_only_street_rows_and_an_unknown_street_is_ambiguou
     assert [c["name"] for c in caught.value.extra["candidates"]] == ["Dormagen", "Neuss"]
 
 
-@pytest.mark.parametrize("address", [
-    {"postcode": "4146"}, {"postcode": "414600"}, {"postcode": "41460a"}, {"postcode": "٤١٤٦٠"},
-    {"postcode": "41 460"}, {"ags": "5162024"}, {"ags": "0516202x"}, {}, {"postcode": " ", "ags": ""},
-    {"postcode": "41460", "ags": "05162024"},
-])
+@pytest.mark.parametrize(
+    "address",
+    [
+        {"postcode": "4146"},
+        {"postcode": "414600"},
+        {"postcode": "41460a"},
+        {"postcode": "٤١٤٦٠"},
+        {"postcode": "41 460"},
+        {"ags": "5162024"},
+        {"ags": "0516202x"},
+        {},
+        {"postcode": " ", "ags": ""},
+        {"postcode": "41460", "ags": "05162024"},
+    ],
+)
 def test_malformed_input_is_a_bad_request(world: World, address: dict[str, Any]) -> None:
     with pytest.raises(AddressInvalid) as caught:
         responsibility_resolve(service=world.town_service, **address)
@@ -147,8 +163,13 @@ def test_disabled_offering_means_no_offering(world: World) -> None:
 
 
 def test_kreisfreie_stadt_handles_kreis_services_itself(world: World) -> None:
-    duesseldorf = Authority.objects.create(kind=Authority.Kind.KREISFREIE_STADT, name="Düsseldorf",
-                                           slug="duesseldorf", ags="05111000", regional_key="051110000000")
+    duesseldorf = Authority.objects.create(
+        kind=Authority.Kind.KREISFREIE_STADT,
+        name="Düsseldorf",
+        slug="duesseldorf",
+        ags="05111000",
+        regional_key="051110000000",
+    )
 
     result = responsibility_resolve(service=world.kreis_service, ags="05111000")
 
@@ -164,8 +185,9 @@ def test_town_without_kreis_on_the_platform(world: World) -> None:
 
 
 @pytest.mark.parametrize("address", [{"ags": "05162024"}, {"postcode": "41460", "street": "Markt"}])
-def test_at_most_three_queries(world: World, django_assert_max_num_queries: Any,
-                               address: dict[str, str]) -> None:
+def test_at_most_three_queries(
+    world: World, django_assert_max_num_queries: Any, address: dict[str, str]
+) -> None:
     PostcodeArea.objects.create(postcode="41460", street="Kölner Straße", authority=world.dormagen)
     with django_assert_max_num_queries(3):
         result = responsibility_resolve(service=world.kreis_service, **address)
@@ -176,8 +198,12 @@ def test_at_most_three_queries(world: World, django_assert_max_num_queries: Any,
 
 
 def test_street_key() -> None:
-    assert street_key("Kölner Str. 12") == street_key("koelner strasse") == street_key("Kölner-Straße") == \
-        "koelnerstrasse"
+    assert (
+        street_key("Kölner Str. 12")
+        == street_key("koelner strasse")
+        == street_key("Kölner-Straße")
+        == "koelnerstrasse"
+    )
     assert street_key(" Am  Markt 1-3 ") == "ammarkt"
     assert street_key("Straße des 17. Juni") == "strassedes17.juni"
 
@@ -196,15 +222,20 @@ def test_api_routes_the_same_way(world: World, client: Client) -> None:
     assert outside.json()["code"] == "outside-alliance"
 
 
-addresses = st.one_of(st.none(), st.text(), st.from_regex(r"[0-9]{5}", fullmatch=True),
-                      st.from_regex(r"[0-9]{8}", fullmatch=True),
-                      st.sampled_from(["41460", "05162024", "05162000"]))
+addresses = st.one_of(
+    st.none(),
+    st.text(),
+    st.from_regex(r"[0-9]{5}", fullmatch=True),
+    st.from_regex(r"[0-9]{8}", fullmatch=True),
+    st.sampled_from(["41460", "05162024", "05162000"]),
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(postcode=addresses, street=st.one_of(st.none(), st.text()), ags=addresses, kreis_level=st.booleans())
-def test_arbitrary_input_raises_only_problems(world: World, postcode: str | None, street: str | None,
-                                               ags: str | None, kreis_level: bool) -> None:
+def test_arbitrary_input_raises_only_problems(
+    world: World, postcode: str | None, street: str | None, ags: str | None, kreis_level: bool
+) -> None:
     service = world.kreis_service if kreis_level else world.town_service
     problem: Problem | None = None
     try:
