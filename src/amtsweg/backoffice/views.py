@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -22,6 +26,7 @@ from amtsweg.tenancy.models import AuditEvent, Authority, Team
 from .forms import OfferingForm, StaffLoginForm
 
 CHANNEL = "web"
+AuthorityView = Callable[..., HttpResponse]
 SESSION_AUTHORITY = "backoffice_authority"
 
 
@@ -31,16 +36,33 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-def _staff_only(request: HttpRequest) -> HttpResponse | None:
-    user = request.user
-    if not (isinstance(user, User) and user.is_staff_account):
-        return render(
-            request,
-            "portal/error.html",
-            {"status": 403, "message": _("Der Backoffice ist nur für Dienstkonten.")},
-            status=403,
-        )
-    return None
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "portal/error.html", {"status": 403, "message": message}, status=403)
+
+
+def staff_page(*, administer: bool = False) -> Callable[[AuthorityView], Callable[..., HttpResponse]]:
+    """Decorate a back-office view of one authority (``ags`` in the URL).
+
+    Login required, staff accounts only, and the authority resolved through ``tenancy.access``: a
+    staff member of another town gets 404, so nobody can probe which authorities' pages exist.
+    """
+
+    def decorate(view: AuthorityView) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, ags: str, **kwargs: Any) -> HttpResponse:
+            if not _is_staff(request):
+                return _forbidden(request, _("Das Backoffice ist nur für Dienstkonten."))
+            authority = access.authority_for_user(request.user, ags, administer=administer)
+            return view(request, authority, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _is_staff(request: HttpRequest) -> bool:
+    return isinstance(request.user, User) and request.user.is_staff_account
 
 
 def _context(request: HttpRequest, authority: Authority | None = None, **extra: object) -> dict[str, object]:
@@ -56,9 +78,8 @@ def _context(request: HttpRequest, authority: Authority | None = None, **extra: 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The authority switcher: people in several authorities choose; everyone else goes straight in."""
-    denied = _staff_only(request)
-    if denied:
-        return denied
+    if not _is_staff(request):
+        return _forbidden(request, _("Das Backoffice ist nur für Dienstkonten."))
     context = _context(request)
     authorities = context["authorities"]
     assert isinstance(authorities, list)
@@ -70,12 +91,8 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/home.html", context)
 
 
-@login_required
-def dashboard(request: HttpRequest, ags: str) -> HttpResponse:
-    denied = _staff_only(request)
-    if denied:
-        return denied
-    authority = access.authority_for_user(request.user, ags)
+@staff_page()
+def dashboard(request: HttpRequest, authority: Authority) -> HttpResponse:
     request.session[SESSION_AUTHORITY] = authority.ags
     offerings = access.scope(ServiceOffering.objects.filter(authority=authority), request.user)
     context = _context(
@@ -88,12 +105,8 @@ def dashboard(request: HttpRequest, ags: str) -> HttpResponse:
     return render(request, "backoffice/dashboard.html", context)
 
 
-@login_required
-def offering_list(request: HttpRequest, ags: str) -> HttpResponse:
-    denied = _staff_only(request)
-    if denied:
-        return denied
-    authority = access.authority_for_user(request.user, ags)
+@staff_page()
+def offering_list(request: HttpRequest, authority: Authority) -> HttpResponse:
     offerings = (
         access.scope(ServiceOffering.objects.filter(authority=authority), request.user)
         .select_related("service", "office")
@@ -103,13 +116,9 @@ def offering_list(request: HttpRequest, ags: str) -> HttpResponse:
     return render(request, "backoffice/offering_list.html", _context(request, authority, page=page))
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def offering_edit(request: HttpRequest, ags: str, pk: int) -> HttpResponse:
-    denied = _staff_only(request)
-    if denied:
-        return denied
-    authority = access.authority_for_user(request.user, ags)
+@staff_page()
+def offering_edit(request: HttpRequest, authority: Authority, pk: int) -> HttpResponse:
     offering = access.get_for_user(
         ServiceOffering.objects.filter(authority=authority).select_related("service"),
         request.user,
@@ -122,12 +131,7 @@ def offering_edit(request: HttpRequest, ags: str, pk: int) -> HttpResponse:
     )
     if request.method == "POST":
         if not can_edit:
-            return render(
-                request,
-                "portal/error.html",
-                {"status": 403, "message": _("Nur die Administration der Behörde darf das ändern.")},
-                status=403,
-            )
+            return _forbidden(request, _("Nur die Administration der Behörde darf das ändern."))
         if form.is_valid():
             try:
                 offering_update(
@@ -137,10 +141,10 @@ def offering_edit(request: HttpRequest, ags: str, pk: int) -> HttpResponse:
                     channel=CHANNEL,
                 )
             except Problem as problem:
-                form.add_error(None, problem.detail_de)
+                form.add_error(None, problem.localized())
             else:
                 messages.success(request, _("Das Leistungsangebot wurde gespeichert."))
-                return HttpResponseRedirect(reverse("backoffice:offerings", kwargs={"ags": ags}))
+                return HttpResponseRedirect(reverse("backoffice:offerings", kwargs={"ags": authority.ags}))
     return render(
         request,
         "backoffice/offering_edit.html",
@@ -148,22 +152,14 @@ def offering_edit(request: HttpRequest, ags: str, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def team_list(request: HttpRequest, ags: str) -> HttpResponse:
-    denied = _staff_only(request)
-    if denied:
-        return denied
-    authority = access.authority_for_user(request.user, ags)
+@staff_page()
+def team_list(request: HttpRequest, authority: Authority) -> HttpResponse:
     teams = access.scope(Team.objects.filter(authority=authority), request.user).prefetch_related("members")
     return render(request, "backoffice/team_list.html", _context(request, authority, teams=teams))
 
 
-@login_required
-def audit_log(request: HttpRequest, ags: str) -> HttpResponse:
-    denied = _staff_only(request)
-    if denied:
-        return denied
-    authority = access.authority_for_user(request.user, ags, administer=True)
+@staff_page(administer=True)
+def audit_log(request: HttpRequest, authority: Authority) -> HttpResponse:
     events = access.scope(AuditEvent.objects.filter(authority=authority), request.user, administer=True)
     page = Paginator(events.select_related("actor").order_by("-at", "-id"), 50).get_page(
         request.GET.get("seite")

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import get_language
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -41,6 +42,10 @@ class Problem(Exception):
             self.status_code = status_code
         if code is not None:
             self.code = code
+
+    def localized(self) -> str:
+        """The detail in the active language (German unless English is active)."""
+        return self.detail_en if (get_language() or "de").startswith("en") else self.detail_de
 
 
 class NotFoundProblem(Problem):
