@@ -66,7 +66,7 @@ def service_search(*, query: str, limit: int = 20, offset: int = 0) -> SearchPag
     # The raw query keeps a trailing space: without one, the last word is still being typed.
     ranked = rank(search_index(), query.lstrip())
     page_ids = ranked[offset : offset + limit]
-    found = Service.objects.in_bulk(page_ids)
+    found = Service.objects.select_related("ozg_service").in_bulk(page_ids)
     return SearchPage(
         query=stripped, total=len(ranked), services=[found[pk] for pk in page_ids if pk in found]
     )

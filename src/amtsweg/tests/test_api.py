@@ -151,6 +151,24 @@ def test_token_authentication_for_api_clients(world: World) -> None:
     _problem(Client(HTTP_AUTHORIZATION="Token wrong").get("/api/v1/staff/teams"), 401)
 
 
+def test_search_api_has_no_n_plus_one(
+    world: World, client: Client, django_assert_max_num_queries: Any
+) -> None:
+    from amtsweg.catalog.models import OzgService, Service, Themenfeld
+
+    ozg = OzgService.objects.create(
+        ozg_id="10559", name="Meldebescheinigung", themenfeld=Themenfeld.objects.get()
+    )
+    Service.objects.bulk_create(
+        Service(leika_key=f"9900000{i:07d}", name=f"Meldebescheinigung Variante {i}", ozg_service=ozg)
+        for i in range(30)
+    )
+    client.get("/api/v1/services?q=Meldebescheinigung")  # builds the per-process search index
+    with django_assert_max_num_queries(4):
+        body = client.get("/api/v1/services?q=Meldebescheinigung&limit=20").json()
+    assert len(body["results"]) == 20
+
+
 def test_list_endpoints_have_bounded_queries(
     world: World, client: Client, django_assert_max_num_queries: Any
 ) -> None:
