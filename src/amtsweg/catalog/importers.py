@@ -192,32 +192,43 @@ def _check_text(
     return True
 
 
+def _check_key(
+    file_name: str,
+    line: int,
+    value: str,
+    pattern: re.Pattern[str],
+    seen: dict[str, int],
+    errors: list[RowError],
+    *,
+    invalid: str,
+    duplicate: str,
+) -> bool:
+    """A row's key must match ``pattern`` and not repeat an earlier row's (``seen``: key → line)."""
+    if not pattern.match(value):
+        errors.append(RowError(file_name, line, invalid % {"value": value}))
+        return False
+    if value in seen:
+        errors.append(RowError(file_name, line, duplicate % {"value": value, "first": seen[value]}))
+        return False
+    return True
+
+
 def parse_ozg_file(path: Path, errors: list[RowError]) -> list[OzgRow]:
     """Valid rows of ``ozg_leistungen.csv``; every bad row is appended to ``errors``."""
     rows: list[OzgRow] = []
     seen: dict[str, int] = {}
     for line, values in _read_rows(path, OZG_COLUMNS, errors):
         ozg_id = values["ozg_id"]
-        ok = True
-        if not _OZG_ID.match(ozg_id):
-            errors.append(
-                RowError(
-                    path.name,
-                    line,
-                    _("Ungültige OZG-ID „%(value)s“ (bis zu 6 Ziffern erwartet).") % {"value": ozg_id},
-                )
-            )
-            ok = False
-        elif ozg_id in seen:
-            errors.append(
-                RowError(
-                    path.name,
-                    line,
-                    _("Die OZG-ID %(value)s steht schon in Zeile %(first)d.")
-                    % {"value": ozg_id, "first": seen[ozg_id]},
-                )
-            )
-            ok = False
+        ok = _check_key(
+            path.name,
+            line,
+            ozg_id,
+            _OZG_ID,
+            seen,
+            errors,
+            invalid=_("Ungültige OZG-ID „%(value)s“ (bis zu 6 Ziffern erwartet)."),
+            duplicate=_("Die OZG-ID %(value)s steht schon in Zeile %(first)d."),
+        )
         ok &= _check_text(path.name, line, "name", values["name"], 300, errors)
         ok &= _check_text(path.name, line, "themenfeld", values["themenfeld"], 200, errors)
         if len(values["lage"]) > 200:
@@ -235,26 +246,16 @@ def parse_leika_file(path: Path, known_ozg_ids: set[str], errors: list[RowError]
     seen: dict[str, int] = {}
     for line, values in _read_rows(path, LEIKA_COLUMNS, errors):
         key, ozg_id = values["leika_key"], values["ozg_id"]
-        ok = True
-        if not _LEIKA_KEY.match(key):
-            errors.append(
-                RowError(
-                    path.name,
-                    line,
-                    _("Ungültiger LeiKa-Schlüssel „%(value)s“ (genau 14 Ziffern erwartet).") % {"value": key},
-                )
-            )
-            ok = False
-        elif key in seen:
-            errors.append(
-                RowError(
-                    path.name,
-                    line,
-                    _("Der LeiKa-Schlüssel %(value)s steht schon in Zeile %(first)d.")
-                    % {"value": key, "first": seen[key]},
-                )
-            )
-            ok = False
+        ok = _check_key(
+            path.name,
+            line,
+            key,
+            _LEIKA_KEY,
+            seen,
+            errors,
+            invalid=_("Ungültiger LeiKa-Schlüssel „%(value)s“ (genau 14 Ziffern erwartet)."),
+            duplicate=_("Der LeiKa-Schlüssel %(value)s steht schon in Zeile %(first)d."),
+        )
         ok &= _check_text(path.name, line, "name", values["name"], 300, errors)
         if len(values["leika_typ"]) > 20:
             errors.append(RowError(path.name, line, _("Die Spalte „leika_typ“ ist länger als 20 Zeichen.")))
