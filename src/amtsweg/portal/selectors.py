@@ -225,14 +225,6 @@ def candidate_towns(candidates: Any) -> list[Authority]:
     return sorted(unique.values(), key=lambda a: a.name)
 
 
-def offering_with_relations(offering: ServiceOffering | None) -> ServiceOffering | None:
-    """Re-read an offering with its office and authority in one query (the resolver may return a bare row)."""
-    if offering is None:
-        return None
-    related = ServiceOffering.objects.select_related("office__authority", "authority")
-    return related.filter(pk=offering.pk).first()
-
-
 # --- theme stylesheet -------------------------------------------------------------------------
 
 

@@ -223,9 +223,8 @@ def service_detail(request: HttpRequest, leika_key: str) -> HttpResponse:
                 context["problem"] = problem_message(problem)
                 status = _client_error_status(problem)
             else:
-                offering = selectors.offering_with_relations(responsibility.offering)
                 context["responsibility"] = responsibility
-                context["offering"] = offering if offering is not None and offering.enabled else None
+                context["offering"] = responsibility.offering
     return render(request, "portal/service_detail.html", context, status=status)
 
 

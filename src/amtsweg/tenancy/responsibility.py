@@ -197,7 +197,12 @@ def responsibility_resolve(
     else:
         authority, rule = area, "town"
 
-    offering = ServiceOffering.objects.filter(service=service, authority=authority, enabled=True).first()
+    # With its office and authority: every caller (portal, API) shows them.
+    offering = (
+        ServiceOffering.objects.select_related("office__authority", "authority")
+        .filter(service=service, authority=authority, enabled=True)
+        .first()
+    )
     if offering is not None:
         offering.service, offering.authority = service, authority  # spare the caller two queries
     return Responsibility(service=service, area=area, authority=authority, offering=offering, rule=rule)

@@ -156,7 +156,11 @@ def fake_responsibility_resolve(
             )
         area = next(iter(towns.values()))
     responsible = area.parent if service.responsible_level == Service.Level.KREIS and area.parent else area
-    offering = ServiceOffering.objects.filter(service=service, authority=responsible).first()
+    offering = (
+        ServiceOffering.objects.select_related("office__authority", "authority")
+        .filter(service=service, authority=responsible, enabled=True)
+        .first()
+    )
     rule = "kreis" if responsible != area else "town"
     return Responsibility(service=service, area=area, authority=responsible, offering=offering, rule=rule)
 
