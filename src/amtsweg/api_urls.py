@@ -3,7 +3,11 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from amtsweg.cases import api as cases_api
 from amtsweg.catalog import api as catalog_api
+from amtsweg.forms import api as forms_api
+from amtsweg.notices import api as notices_api
+from amtsweg.outbox import api as outbox_api
 from amtsweg.tenancy import api as tenancy_api
 
 urlpatterns = [
@@ -12,4 +16,8 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="openapi-schema"), name="api-redoc"),
     *tenancy_api.urlpatterns,
     *catalog_api.urlpatterns,
+    *forms_api.urlpatterns,
+    *cases_api.urlpatterns,
+    *notices_api.urlpatterns,
+    *outbox_api.urlpatterns,
 ]

@@ -63,10 +63,16 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "amtsweg.core",
     "amtsweg.identity",
     "amtsweg.tenancy",
     "amtsweg.catalog",
+    "amtsweg.outbox",
+    "amtsweg.forms",
+    "amtsweg.cases",
+    "amtsweg.notices",
     "amtsweg.portal",
     "amtsweg.backoffice",
     "amtsweg.demo",
@@ -238,6 +244,16 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("AMTSWEG_LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}, "django.server": {"level": "WARNING"}},
+}
+
+# --- background work -----------------------------------------------------------------------------
+# The Django tasks API (django-tasks): the database backend by default, so one machine needs no extra
+# server; `amtsweg worker` runs it. AMTSWEG_TASKS_BACKEND selects another (e.g. django_tasks_rq.RQBackend).
+TASKS = {
+    "default": {
+        "BACKEND": env("AMTSWEG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "documents"],
+    }
 }
 
 EMAIL_BACKEND = env("AMTSWEG_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -7,7 +7,8 @@ Dormagen), Anton Admin (authority administrator of Neuss), Kai Kreis (alliance a
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,78 @@ def shared_data(relative: str) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+# --- the authority-isolation matrix (see amtsweg/tests/test_isolation_matrix.py) ---------------
+
+ROLES = ("anonymous", "citizen", "caseworker_neuss", "admin_neuss", "caseworker_dormagen", "kreis_admin")
+# Who counts as belonging to the target authority (Neuss) for internal data.
+NEUSS_READERS = {"caseworker_neuss", "admin_neuss", "kreis_admin"}
+NEUSS_ADMINS = {"admin_neuss", "kreis_admin"}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route of the matrix: how to call it for an object of ``authority`` and what each role gets."""
+
+    name: str
+    url: Callable[[World, Authority], str]
+    expect: Callable[[str, str], set[int]]  # (role, "own"|"other") -> allowed status codes
+    method: str = "get"
+    data: dict[str, object] = field(default_factory=dict)
+
+
+def public(role: str, target: str) -> set[int]:
+    return {200}
+
+
+def staff_read(role: str, target: str) -> set[int]:
+    """Internal data of the target town: its readers see it, other staff get 404, non-staff 401/403/302."""
+    if role == "anonymous":
+        return {401, 403}
+    if role == "citizen":
+        return {403}
+    return {200} if role in NEUSS_READERS else {404}
+
+
+def staff_admin(role: str, target: str) -> set[int]:
+    if role == "anonymous":
+        return {401, 403}
+    if role == "citizen":
+        return {403}
+    if role in NEUSS_ADMINS:
+        return {200}
+    return {403} if role in NEUSS_READERS else {404}
+
+
+def staff_list(role: str, target: str) -> set[int]:
+    """Lists are scoped, not refused: staff get 200 with only their own rows (checked separately)."""
+    if role == "anonymous":
+        return {401, 403}
+    if role == "citizen":
+        return {403}
+    return {200}
+
+
+def page_read(role: str, target: str) -> set[int]:
+    if role == "anonymous":
+        return {302}
+    if role == "citizen":
+        return {403}
+    return {200} if role in NEUSS_READERS else {404}
+
+
+def page_admin(role: str, target: str) -> set[int]:
+    if role == "anonymous":
+        return {302}
+    if role == "citizen":
+        return {403}
+    return {200} if role in NEUSS_ADMINS else {404}
+
+
+def page_home(role: str, target: str) -> set[int]:
+    if role == "anonymous":
+        return {302}
+    if role == "citizen":
+        return {403}
+    return {200, 302}

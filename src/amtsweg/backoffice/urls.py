@@ -1,6 +1,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from amtsweg.cases import urls as cases_urls
+from amtsweg.forms import urls as forms_urls
+from amtsweg.notices import urls as notices_urls
+from amtsweg.outbox import urls as outbox_urls
+
 from . import views
 
 app_name = "backoffice"
@@ -13,4 +18,8 @@ urlpatterns = [
     path("<str:ags>/leistungen/<int:pk>/", views.offering_edit, name="offering-edit"),
     path("<str:ags>/teams/", views.team_list, name="teams"),
     path("<str:ags>/protokoll/", views.audit_log, name="audit-log"),
+    *forms_urls.backoffice_patterns,
+    *cases_urls.backoffice_patterns,
+    *notices_urls.backoffice_patterns,
+    *outbox_urls.backoffice_patterns,
 ]

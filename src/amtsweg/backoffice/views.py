@@ -65,7 +65,9 @@ def _is_staff(request: HttpRequest) -> bool:
     return isinstance(request.user, User) and request.user.is_staff_account
 
 
-def _context(request: HttpRequest, authority: Authority | None = None, **extra: object) -> dict[str, object]:
+def backoffice_context(
+    request: HttpRequest, authority: Authority | None = None, **extra: object
+) -> dict[str, object]:
     authorities = list(access.authorities_for(request.user).order_by("name"))
     return {
         "authorities": authorities,
@@ -80,7 +82,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The authority switcher: people in several authorities choose; everyone else goes straight in."""
     if not _is_staff(request):
         return _forbidden(request, _("Das Backoffice ist nur für Dienstkonten."))
-    context = _context(request)
+    context = backoffice_context(request)
     authorities = context["authorities"]
     assert isinstance(authorities, list)
     remembered = request.session.get(SESSION_AUTHORITY)
@@ -95,7 +97,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest, authority: Authority) -> HttpResponse:
     request.session[SESSION_AUTHORITY] = authority.ags
     offerings = access.scope(ServiceOffering.objects.filter(authority=authority), request.user)
-    context = _context(
+    context = backoffice_context(
         request,
         authority,
         offering_count=offerings.count(),
@@ -113,7 +115,7 @@ def offering_list(request: HttpRequest, authority: Authority) -> HttpResponse:
         .order_by("service__name")
     )
     page = Paginator(offerings, 50).get_page(request.GET.get("seite"))
-    return render(request, "backoffice/offering_list.html", _context(request, authority, page=page))
+    return render(request, "backoffice/offering_list.html", backoffice_context(request, authority, page=page))
 
 
 @require_http_methods(["GET", "POST"])
@@ -148,14 +150,14 @@ def offering_edit(request: HttpRequest, authority: Authority, pk: int) -> HttpRe
     return render(
         request,
         "backoffice/offering_edit.html",
-        _context(request, authority, offering=offering, form=form, can_edit=can_edit),
+        backoffice_context(request, authority, offering=offering, form=form, can_edit=can_edit),
     )
 
 
 @staff_page()
 def team_list(request: HttpRequest, authority: Authority) -> HttpResponse:
     teams = access.scope(Team.objects.filter(authority=authority), request.user).prefetch_related("members")
-    return render(request, "backoffice/team_list.html", _context(request, authority, teams=teams))
+    return render(request, "backoffice/team_list.html", backoffice_context(request, authority, teams=teams))
 
 
 @staff_page(administer=True)
@@ -164,4 +166,4 @@ def audit_log(request: HttpRequest, authority: Authority) -> HttpResponse:
     page = Paginator(events.select_related("actor").order_by("-at", "-id"), 50).get_page(
         request.GET.get("seite")
     )
-    return render(request, "backoffice/audit_log.html", _context(request, authority, page=page))
+    return render(request, "backoffice/audit_log.html", backoffice_context(request, authority, page=page))

@@ -178,6 +178,15 @@ class ServiceOffering(models.Model):
         related_name="offerings",
         verbose_name=_("Dienststelle"),
     )
+    team = models.ForeignKey(
+        "tenancy.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="offerings",
+        verbose_name=_("Team für Anträge"),
+        help_text=_("Neue Vorgänge dieser Leistung landen im Posteingang dieses Teams."),
+    )
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
 
     class Meta:

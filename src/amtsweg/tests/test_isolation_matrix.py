@@ -6,8 +6,8 @@ The matrix is checked against the URL configuration, so a new endpoint without a
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import pytest
 from django.test import Client
@@ -15,79 +15,18 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from amtsweg.catalog.models import ServiceOffering
 from amtsweg.tenancy.models import AuditEvent, Authority, Team
-from amtsweg.testing import World
-
-ROLES = ("anonymous", "citizen", "caseworker_neuss", "admin_neuss", "caseworker_dormagen", "kreis_admin")
-# Who counts as belonging to the target authority (Neuss) for internal data.
-NEUSS_READERS = {"caseworker_neuss", "admin_neuss", "kreis_admin"}
-NEUSS_ADMINS = {"admin_neuss", "kreis_admin"}
-
-
-@dataclass(frozen=True)
-class Route:
-    """One route of the matrix: how to call it for an object of ``authority`` and what each role gets."""
-
-    name: str
-    url: Callable[[World, Authority], str]
-    expect: Callable[[str, str], set[int]]  # (role, "own"|"other") -> allowed status codes
-    method: str = "get"
-    data: dict[str, object] = field(default_factory=dict)
-
-
-def public(role: str, target: str) -> set[int]:
-    return {200}
-
-
-def staff_read(role: str, target: str) -> set[int]:
-    """Internal data of the target town: its readers see it, other staff get 404, non-staff 401/403/302."""
-    if role == "anonymous":
-        return {401, 403}
-    if role == "citizen":
-        return {403}
-    return {200} if role in NEUSS_READERS else {404}
-
-
-def staff_admin(role: str, target: str) -> set[int]:
-    if role == "anonymous":
-        return {401, 403}
-    if role == "citizen":
-        return {403}
-    if role in NEUSS_ADMINS:
-        return {200}
-    return {403} if role in NEUSS_READERS else {404}
-
-
-def staff_list(role: str, target: str) -> set[int]:
-    """Lists are scoped, not refused: staff get 200 with only their own rows (checked separately)."""
-    if role == "anonymous":
-        return {401, 403}
-    if role == "citizen":
-        return {403}
-    return {200}
-
-
-def page_read(role: str, target: str) -> set[int]:
-    if role == "anonymous":
-        return {302}
-    if role == "citizen":
-        return {403}
-    return {200} if role in NEUSS_READERS else {404}
-
-
-def page_admin(role: str, target: str) -> set[int]:
-    if role == "anonymous":
-        return {302}
-    if role == "citizen":
-        return {403}
-    return {200} if role in NEUSS_ADMINS else {404}
-
-
-def page_home(role: str, target: str) -> set[int]:
-    if role == "anonymous":
-        return {302}
-    if role == "citizen":
-        return {403}
-    return {200, 302}
+from amtsweg.testing import (
+    ROLES,
+    Route,
+    World,
+    page_admin,
+    page_home,
+    page_read,
+    public,
+    staff_admin,
+    staff_list,
+    staff_read,
+)
 
 
 def _offering(w: World, a: Authority) -> int:
@@ -197,6 +136,10 @@ PORTAL_ROUTES: dict[str, Callable[[World, Authority], str]] = {
     "portal:search": lambda w, a: "/suche/?q=Meldebescheinigung",
 }
 MATRIX += [Route(name, url, public) for name, url in PORTAL_ROUTES.items()]
+# Each module with routes of its own lists them in ``<module>/tests/matrix.py`` as ``ROUTES``.
+MODULES_WITH_ROUTES = ("forms", "cases", "notices", "outbox")
+for _module in MODULES_WITH_ROUTES:
+    MATRIX += importlib.import_module(f"amtsweg.{_module}.tests.matrix").ROUTES
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -205,10 +148,12 @@ def test_matrix(world: World, route: Route, role: str) -> None:
     client = _client_for(world, role)
     for target, authority in (("own", world.neuss),):
         url = route.url(world, authority)
-        if route.method == "patch":
-            response = client.patch(url, data=route.data, content_type="application/json")
-        else:
+        if route.method == "get":
             response = client.get(url)
+        elif url.startswith("/api/"):
+            response = getattr(client, route.method)(url, data=route.data, content_type="application/json")
+        else:
+            response = getattr(client, route.method)(url, data=route.data)
         allowed = route.expect(role, target)
         assert response.status_code in allowed, (
             f"{role} {route.method.upper()} {url}: {response.status_code}, expected {allowed}"
