@@ -29,7 +29,8 @@ demo: $(VENV)/.installed
 	$(BIN)/amtsweg createcachetable
 	$(BIN)/amtsweg collectstatic --noinput -v 0
 	AMTSWEG_DEMO_MODE=true $(BIN)/amtsweg load_demo
-	AMTSWEG_DEMO_MODE=true $(BIN)/amtsweg runserver --noreload $(HOST):$(PORT)
+	AMTSWEG_DEMO_MODE=true AMTSWEG_EMAIL_BACKEND=$${AMTSWEG_EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend} \
+		$(BIN)/amtsweg serve $(HOST):$(PORT)
 
 node_modules/.package-lock.json: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent; \

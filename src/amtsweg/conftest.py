@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from amtsweg.browser import chromium, page  # browser-test fixtures (Playwright, Chromium, axe-core)
+from amtsweg.outbox.testing import smtp_server  # a real SMTP server (aiosmtpd) on 127.0.0.1
 from amtsweg.testing import World, make_world
 
-__all__ = ["chromium", "page", "world"]
+__all__ = ["chromium", "page", "smtp_server", "world"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -22,6 +24,12 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def world(db: None) -> World:
     return make_world()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: SettingsWrapper, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Uploaded and generated files of a test go to a temporary folder, never into ``var/media``."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
 
 
 @pytest.fixture(autouse=True)

@@ -128,6 +128,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
     }
+    # Tests use a database file (not memory), so concurrency tests see real SQLite locking.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_amtsweg.sqlite3")}
     # Keep the connection: opening one and running the PRAGMAs costs ~0.5 ms per request.
     DATABASES["default"]["CONN_MAX_AGE"] = 600
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
@@ -204,6 +206,10 @@ SEARCH_INDEX_CHECK_SECONDS = float(env("AMTSWEG_SEARCH_INDEX_CHECK_SECONDS", "0"
 # The alliance's own synonym list (everyday word → official terms); default: the one shipped.
 SEARCH_SYNONYMS_FILE = env("AMTSWEG_SEARCH_SYNONYMS_FILE", "")
 
+# Verification of notices (/verify/<code>) per client address: requests per window (seconds).
+NOTICE_VERIFY_RATE_LIMIT = int(env("AMTSWEG_NOTICE_VERIFY_RATE_LIMIT", "30"))
+NOTICE_VERIFY_RATE_WINDOW = int(env("AMTSWEG_NOTICE_VERIFY_RATE_WINDOW", "60"))
+
 # --- API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -243,7 +249,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("AMTSWEG_LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}, "django.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},  # one line per rendering step otherwise
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- background work -----------------------------------------------------------------------------
@@ -256,9 +267,39 @@ TASKS = {
     }
 }
 
+# Delivery of outbox messages (e-mail, PDFs): attempts before a message shows as failed, and how often
+# the worker looks for messages whose task was lost (e.g. a worker killed mid-way).
+OUTBOX_MAX_ATTEMPTS = int(env("AMTSWEG_OUTBOX_MAX_ATTEMPTS", "8"))
+OUTBOX_SWEEP_SECONDS = float(env("AMTSWEG_OUTBOX_SWEEP_SECONDS", "60"))
+# A worker owns a claimed message this long; after that (worker died) another may take it.
+OUTBOX_LEASE_SECONDS = float(env("AMTSWEG_OUTBOX_LEASE_SECONDS", "300"))
+# Backoff before the 2nd attempt, growing fourfold per attempt up to the maximum.
+OUTBOX_BACKOFF_SECONDS = float(env("AMTSWEG_OUTBOX_BACKOFF_SECONDS", "30"))
+OUTBOX_BACKOFF_MAX_SECONDS = float(env("AMTSWEG_OUTBOX_BACKOFF_MAX_SECONDS", "21600"))
+# Pending messages older than this show on the staff "failed deliveries" page too.
+OUTBOX_OVERDUE_SECONDS = float(env("AMTSWEG_OUTBOX_OVERDUE_SECONDS", "900"))
+
+# --- uploads -------------------------------------------------------------------------------------
+# Largest accepted upload (MB); Django's request body limit follows it.
+UPLOAD_MAX_MB = int(env("AMTSWEG_UPLOAD_MAX_MB", "10"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # form fields without files: Django's default 2.5 MB
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# clamd address ("host:port" or a unix socket path); empty: uploads are not scanned for malware.
+CLAMAV_ADDRESS = env("AMTSWEG_CLAMAV_ADDRESS", "")
+CLAMAV_TIMEOUT = float(env("AMTSWEG_CLAMAV_TIMEOUT", "30"))
+UPLOAD_MAX_FILES_PER_DRAFT = int(env("AMTSWEG_UPLOAD_MAX_FILES_PER_DRAFT", "20"))
+
+# The public address of the portal, used in e-mails and on notices (verification links).
+PUBLIC_URL = env("AMTSWEG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
 EMAIL_BACKEND = env("AMTSWEG_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env("AMTSWEG_EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(env("AMTSWEG_EMAIL_PORT", "25"))
+EMAIL_TIMEOUT = int(env("AMTSWEG_EMAIL_TIMEOUT", "30"))
+EMAIL_HOST_USER = env("AMTSWEG_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("AMTSWEG_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("AMTSWEG_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("AMTSWEG_EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env("AMTSWEG_FROM_EMAIL", "amtsweg@localhost")
 
 PLATFORM_NAME = env("AMTSWEG_PLATFORM_NAME", "Amtsweg")

@@ -5,48 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from amtsweg.catalog.models import ServiceOffering
-from amtsweg.core import ratelimit
+from amtsweg.identity.forms import AccountLoginForm
 from amtsweg.identity.models import User
 from amtsweg.tenancy.models import Authority, Office
 
 
-class StaffLoginForm(AuthenticationForm):
+class StaffLoginForm(AccountLoginForm):
     """Login for staff accounts only, rate limited per client address and per account."""
 
-    username = forms.EmailField(
-        label=_("E-Mail-Adresse"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
-    )
+    account_kind = User.Kind.STAFF
     error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": _("E-Mail-Adresse oder Passwort ist falsch."),
-        "not_staff": _("Dieses Konto ist kein Dienstkonto. Bürgerinnen und Bürger melden sich im Portal an."),
-        "rate_limited": _("Zu viele Anmeldeversuche. Bitte warten Sie einige Minuten."),
+        **AccountLoginForm.error_messages,
+        "wrong_kind": _(
+            "Dieses Konto ist kein Dienstkonto. Bürgerinnen und Bürger melden sich im Portal an."
+        ),
     }
-
-    def __init__(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> None:
-        super().__init__(request, *args, **kwargs)
-
-    def clean(self) -> dict[str, Any]:
-        limit, window = settings.LOGIN_RATE_LIMIT, settings.LOGIN_RATE_WINDOW
-        email = str(self.data.get("username", "")).strip().lower()
-        address = ratelimit.client_address(self.request) if self.request else "unknown"
-        if not (
-            ratelimit.hit("login-ip", address, limit=limit * 3, window=window)
-            and ratelimit.hit("login-account", email, limit=limit, window=window)
-        ):
-            raise forms.ValidationError(self.error_messages["rate_limited"], code="rate_limited")
-        return super().clean()
-
-    def confirm_login_allowed(self, user: Any) -> None:
-        super().confirm_login_allowed(user)
-        if not (isinstance(user, User) and user.is_staff_account):
-            raise forms.ValidationError(self.error_messages["not_staff"], code="not_staff")
 
 
 class OfferingForm(forms.ModelForm[ServiceOffering]):

@@ -2,4 +2,9 @@
 
 from django.urls import URLPattern
 
-urlpatterns: list[URLPattern] = []
+from . import api_citizen, api_staff
+
+urlpatterns: list[URLPattern] = [
+    *api_citizen.urlpatterns,
+    *api_staff.urlpatterns,
+]

@@ -21,6 +21,8 @@ class Phase(models.TextChoices):
 
 
 OPEN_PHASES = (Phase.NEW, Phase.IN_PROGRESS, Phase.WAITING)
+# The predicate of the inbox's partial indexes; queries must use exactly this IN list to match it.
+_OPEN = models.Q(phase__in=["new", "in_progress", "waiting"])
 
 
 class StatusDefinition(models.Model):
@@ -126,8 +128,13 @@ class ReferenceCounter(models.Model):
 class Case(models.Model):
     """A case (Vorgang) at the responsible authority, created from a submission."""
 
+    # db_index=False on the foreign keys below: the composite inbox indexes start with them.
     authority = models.ForeignKey(
-        "tenancy.Authority", on_delete=models.PROTECT, related_name="cases", verbose_name=_("Behörde")
+        "tenancy.Authority",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("Behörde"),
+        db_index=False,
     )
     service = models.ForeignKey(
         "catalog.Service", on_delete=models.PROTECT, related_name="cases", verbose_name=_("Leistung")
@@ -145,6 +152,7 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="cases",
         verbose_name=_("Antragsteller/in"),
+        db_index=False,
     )
     reference = models.CharField(_("Aktenzeichen"), max_length=40)
     year = models.PositiveSmallIntegerField(_("Jahr"))
@@ -160,6 +168,7 @@ class Case(models.Model):
         blank=True,
         related_name="cases",
         verbose_name=_("Team"),
+        db_index=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -168,6 +177,7 @@ class Case(models.Model):
         blank=True,
         related_name="assigned_cases",
         verbose_name=_("bearbeitet von"),
+        db_index=False,
     )
     submitted_at = models.DateTimeField(_("eingegangen am"), db_index=False)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
@@ -191,11 +201,21 @@ class Case(models.Model):
             models.UniqueConstraint(fields=["authority", "reference"], name="case_reference_per_authority"),
             models.UniqueConstraint(fields=["authority", "year", "number"], name="case_number_per_authority"),
         ]
-        # The inbox's first page: newest (or oldest) open cases of an authority or team, per phase.
+        # The inbox (cases/selectors.py) reads every page as ordered ranges of these: the open cases
+        # of an authority, team or assignee by received date (partial indexes, the default view),
+        # and any one phase of them by received date or (authority) by due date.
         indexes = [
             models.Index(fields=["authority", "phase", "-submitted_at", "-id"], name="case_inbox_authority"),
             models.Index(fields=["team", "phase", "-submitted_at", "-id"], name="case_inbox_team"),
-            models.Index(fields=["assignee", "phase", "-submitted_at"], name="case_inbox_assignee"),
+            models.Index(fields=["assignee", "phase", "-submitted_at", "-id"], name="case_inbox_assignee"),
+            models.Index(
+                fields=["authority", "-submitted_at", "-id"], condition=_OPEN, name="case_open_authority"
+            ),
+            models.Index(fields=["team", "-submitted_at", "-id"], condition=_OPEN, name="case_open_team"),
+            models.Index(
+                fields=["assignee", "-submitted_at", "-id"], condition=_OPEN, name="case_open_assignee"
+            ),
+            models.Index(fields=["authority", "phase", "due_date", "id"], name="case_inbox_due"),
             models.Index(fields=["applicant", "-submitted_at"], name="case_applicant"),
         ]
 

@@ -21,6 +21,16 @@ class IsStaffAccount(permissions.BasePermission):
         return isinstance(user, User) and user.is_authenticated and user.is_active and user.is_staff_account
 
 
+class IsCitizenAccount(permissions.BasePermission):
+    """Only active citizen accounts: applications, postbox and documents are a person's own affairs."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        return (
+            isinstance(user, User) and user.is_authenticated and user.is_active and not user.is_staff_account
+        )
+
+
 def validated_query(serializer_class: type[serializers.Serializer[Any]], request: Request) -> dict[str, Any]:
     """Validate the query string with ``serializer_class``; a bad value becomes a problem+json 400."""
     serializer = serializer_class(data=request.query_params)

@@ -4,6 +4,7 @@ from django.urls import path
 
 from amtsweg.cases import urls as cases_urls
 from amtsweg.forms import urls as forms_urls
+from amtsweg.identity import urls as identity_urls
 from amtsweg.notices import urls as notices_urls
 
 from . import views
@@ -20,6 +21,7 @@ urlpatterns = [
     # Any segment, so that a malformed LeiKa key reaches the view and gets the portal's 404 page.
     path("leistungen/<str:leika_key>/", views.service_detail, name="service"),
     path("suche/", views.search, name="search"),
+    *identity_urls.portal_patterns,
     *forms_urls.portal_patterns,
     *cases_urls.portal_patterns,
     *notices_urls.portal_patterns,

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from amtsweg.catalog import selectors as catalog_selectors
 from amtsweg.core.problems import Problem
+from amtsweg.forms.selectors import published_form_for
 from amtsweg.tenancy import responsibility as tenancy_responsibility
 from amtsweg.tenancy.responsibility import AddressAmbiguous
 
@@ -200,6 +201,7 @@ def service_detail(request: HttpRequest, leika_key: str) -> HttpResponse:
         "breadcrumbs": _crumbs(*crumbs, (service.name, None)),
         "responsibility": None,
         "offering": None,
+        "online_form": None,
         "candidates": None,
         "problem": None,
     }
@@ -225,6 +227,10 @@ def service_detail(request: HttpRequest, leika_key: str) -> HttpResponse:
             else:
                 context["responsibility"] = responsibility
                 context["offering"] = responsibility.offering
+                if responsibility.offering is not None:
+                    context["online_form"] = published_form_for(
+                        service=service, authority=responsibility.authority
+                    )
     return render(request, "portal/service_detail.html", context, status=status)
 
 

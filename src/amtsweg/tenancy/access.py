@@ -47,6 +47,15 @@ def authorities_for(user: Actor, *, administer: bool = False) -> QuerySet[Author
     ).distinct()
 
 
+def administers_alliance(user: Actor) -> bool:
+    """Whether ``user`` administers an alliance (or is a superuser): the role that may change
+    alliance-wide things that no single authority owns (alliance forms, notice templates)."""
+    staff = _staff(user)
+    if staff is None:
+        return False
+    return staff.is_superuser or staff.administered_alliances.exists()
+
+
 def visible_authority_ids(user: Actor, *, administer: bool = False) -> set[int]:
     """The primary keys of :func:`authorities_for`, cached on the user object for one request."""
     cache_name = "_amtsweg_admin_ids" if administer else "_amtsweg_read_ids"

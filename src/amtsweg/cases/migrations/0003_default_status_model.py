@@ -4,14 +4,8 @@ from django.apps.registry import Apps
 from django.db import migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
-DEFAULT_STATUSES = [
-    # key, German, English, phase, order, next keys
-    ("eingegangen", "Eingegangen", "Received", "new", 10, ["in_bearbeitung", "rueckfrage", "entschieden"]),
-    ("in_bearbeitung", "In Bearbeitung", "In progress", "in_progress", 20, ["rueckfrage", "entschieden"]),
-    ("rueckfrage", "Unterlagen nachgefordert", "Information requested", "waiting", 30, ["in_bearbeitung"]),
-    ("entschieden", "Entschieden", "Decided", "decided", 40, ["abgeschlossen"]),
-    ("abgeschlossen", "Abgeschlossen", "Closed", "closed", 50, []),
-]
+from amtsweg.cases.statuses import DEFAULT_STATUSES
+
 
 
 def create(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:

@@ -2,4 +2,9 @@
 
 from amtsweg.testing import Route
 
-ROUTES: list[Route] = []
+from . import matrix_citizen, matrix_staff
+
+ROUTES: list[Route] = [
+    *matrix_citizen.ROUTES,
+    *matrix_staff.ROUTES,
+]
