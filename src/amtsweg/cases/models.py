@@ -156,7 +156,9 @@ class Case(models.Model):
     )
     reference = models.CharField(_("Aktenzeichen"), max_length=40)
     year = models.PositiveSmallIntegerField(_("Jahr"))
-    number = models.PositiveIntegerField(_("laufende Nummer"))
+    # Empty only inside the creating transaction: the number is drawn last, to hold the counter's
+    # lock as briefly as possible (see cases.services.submission_submit).
+    number = models.PositiveIntegerField(_("laufende Nummer"), null=True)
     title = models.CharField(_("Betreff"), max_length=300)
     applicant_name = models.CharField(_("Name der antragstellenden Person"), max_length=200, blank=True)
     status = models.CharField(_("Status"), max_length=40)

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -22,7 +22,7 @@ from amtsweg.catalog.models import Service, ServiceOffering
 from amtsweg.core.problems import Problem
 from amtsweg.forms.models import Draft, FormVersion
 from amtsweg.identity.models import User
-from amtsweg.outbox.services import outbox_enqueue
+from amtsweg.outbox.services import OutboxRequest, outbox_enqueue, outbox_enqueue_many
 from amtsweg.tenancy import access
 from amtsweg.tenancy.models import AuditEvent, Authority, Team
 
@@ -157,18 +157,13 @@ def submission_submit(*, draft: Draft, actor: User, channel: str) -> Submission:
             Document.objects.filter(draft=locked, pk__in=referenced).update(case=case)
         locked.submitted_at = submission.submitted_at
         locked.save(update_fields=["submitted_at", "updated_at"])
-        outbox_enqueue(
-            kind="receipt.render",
-            payload={"case": case.pk},
-            dedupe_key=f"receipt.render:{case.pk}",
-            authority_id=case.authority_id,
+        outbox_enqueue_many(
+            [
+                OutboxRequest(kind, {"case": case.pk}, f"{kind}:{case.pk}", authority_id=case.authority_id)
+                for kind in ("receipt.render", "email.receipt")
+            ]
         )
-        outbox_enqueue(
-            kind="email.receipt",
-            payload={"case": case.pk},
-            dedupe_key=f"email.receipt:{case.pk}",
-            authority_id=case.authority_id,
-        )
+        _case_number(case)
     return submission
 
 
@@ -177,16 +172,15 @@ def _case_create(*, submission: Submission, offering: ServiceOffering, draft: Dr
     service = offering.service
     now = submission.submitted_at
     year = timezone.localdate(now).year
-    number = _next_number(authority_id=authority.pk, year=year)
     initial = _status_for_phase(status_model_for(service), Phase.NEW)
     case = Case.objects.create(
         authority=authority,
         service=service,
         submission=submission,
         applicant=actor,
-        reference=f"{authority.ags[-3:]}-{year}-{number:06d}",
+        reference=f"~{submission.pk.hex}",  # replaced by the number before the transaction ends
         year=year,
-        number=number,
+        number=None,
         title=service.name[:300],
         applicant_name=(actor.get_full_name() or actor.email)[:200],
         status=initial.key,
@@ -200,6 +194,17 @@ def _case_create(*, submission: Submission, offering: ServiceOffering, draft: Dr
     return case
 
 
+def _case_number(case: Case) -> None:
+    """Give ``case`` its gap-free number and reference, as the last write of its transaction.
+
+    The counter row stays locked until the commit, so every other submission to the same authority
+    waits here; drawing the number last keeps that wait to two statements and the commit.
+    """
+    case.number = _next_number(authority_id=case.authority_id, year=case.year)
+    case.reference = f"{case.authority.ags[-3:]}-{case.year}-{case.number:06d}"
+    Case.objects.filter(pk=case.pk).update(number=case.number, reference=case.reference)
+
+
 def _default_team_id(authority: Authority) -> int | None:
     """Without a team set on the offering, a town with exactly one team gets the case there."""
     ids = list(Team.objects.filter(authority=authority).values_list("pk", flat=True)[:2])
@@ -209,20 +214,27 @@ def _default_team_id(authority: Authority) -> int | None:
 def _next_number(*, authority_id: int, year: int) -> int:
     """The next gap-free number: the counter row is locked until the case's transaction ends.
 
-    A rolled-back submission rolls the counter back too, so no number is ever skipped.
+    A rolled-back submission rolls the counter back too, so no number is ever skipped. One
+    ``UPDATE … RETURNING`` both locks and counts (PostgreSQL, and SQLite from 3.35).
     """
-    counters = ReferenceCounter.objects.select_for_update()
-    counter = counters.filter(authority_id=authority_id, year=year).first()
-    if counter is None:
-        try:
-            with transaction.atomic():
-                ReferenceCounter.objects.create(authority_id=authority_id, year=year, last=0)
-        except IntegrityError:
-            pass  # a concurrent first submission of the year created it; lock that one
-        counter = counters.get(authority_id=authority_id, year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
+    table = ReferenceCounter._meta.db_table
+    sql = f"UPDATE {table} SET last = last + 1 WHERE authority_id = %s AND year = %s RETURNING last"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [authority_id, year])
+        row = cursor.fetchone()
+    if row is not None:
+        return int(row[0])
+    try:
+        with transaction.atomic():  # the first case of the year at this authority
+            ReferenceCounter.objects.create(authority_id=authority_id, year=year, last=1)
+            return 1
+    except IntegrityError:
+        pass  # a concurrent first submission created it (and holds its lock until it commits)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [authority_id, year])
+        row = cursor.fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 # --- working a case (staff) --------------------------------------------------------------------

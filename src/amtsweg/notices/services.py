@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from amtsweg.cases.models import Case, CaseEvent, Document, PostboxMessage
 from amtsweg.core.problems import Problem
@@ -338,7 +339,7 @@ def verification_url(code: str) -> str:
 
 def _page_counter(lang: str) -> SafeString:
     with translation.override(lang):
-        before, between = _("Seite"), _("von")
+        before, between = _("Seite"), pgettext("page counter: page 1 of 2", "von")
     return mark_safe(f'"{_css_string(before)} " counter(page) " {_css_string(between)} " counter(pages)')  # noqa: S308
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import random
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -24,6 +25,17 @@ from .models import OutboxMessage
 from .registry import Handler, PermanentFailure, get_handler
 
 
+@dataclass(frozen=True)
+class OutboxRequest:
+    """One side effect to record: handler kind, ids-only payload and the key that makes it unique."""
+
+    kind: str
+    payload: dict[str, Any]
+    dedupe_key: str
+    authority_id: int | None = None
+    run_after: datetime | None = None
+
+
 def outbox_enqueue(
     *,
     kind: str,
@@ -32,27 +44,46 @@ def outbox_enqueue(
     authority_id: int | None = None,
     run_after: datetime | None = None,
 ) -> OutboxMessage:
-    """Record a side effect to deliver after the surrounding transaction commits.
+    """Record one side effect to deliver once the surrounding transaction commits (see below)."""
+    return outbox_enqueue_many(
+        [OutboxRequest(kind, payload, dedupe_key, authority_id=authority_id, run_after=run_after)]
+    )[0]
 
-    Must be called inside ``transaction.atomic``: the message is stored with the change that causes
-    it, so either both exist or neither. The same ``dedupe_key`` never creates a second message.
-    The payload holds ids only, never personal data. Delivery is scheduled on commit.
+
+def outbox_enqueue_many(requests: list[OutboxRequest]) -> list[OutboxMessage]:
+    """Record side effects to deliver once the surrounding transaction commits.
+
+    Must be called inside ``transaction.atomic``: the messages are stored with the change that causes
+    them, so either both exist or neither. The same ``dedupe_key`` never creates a second message: one
+    ``INSERT … ON CONFLICT (dedupe_key) DO UPDATE … RETURNING id`` stores new messages and returns the
+    ids of existing ones, without a savepoint per message. Payloads hold ids only, never personal data.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox_enqueue must be called inside transaction.atomic")
-    try:
-        with transaction.atomic():
-            message = OutboxMessage.objects.create(
-                kind=kind,
-                payload=payload,
-                dedupe_key=dedupe_key,
-                authority_id=authority_id,
-                next_attempt_at=run_after or timezone.now(),
+    now = timezone.now()
+    messages = OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(
+                kind=request.kind,
+                payload=request.payload,
+                dedupe_key=request.dedupe_key,
+                authority_id=request.authority_id,
+                next_attempt_at=request.run_after or now,
             )
-    except IntegrityError:
-        return OutboxMessage.objects.get(dedupe_key=dedupe_key)
-    transaction.on_commit(lambda: _schedule(message.pk, run_after))
-    return message
+            for request in requests
+        ],
+        update_conflicts=True,
+        unique_fields=["dedupe_key"],
+        update_fields=["dedupe_key"],
+    )
+    timing = [(message.pk, request.run_after) for message, request in zip(messages, requests, strict=True)]
+    transaction.on_commit(lambda: _schedule_all(timing))
+    return messages
+
+
+def _schedule_all(timing: list[tuple[int, datetime | None]]) -> None:
+    for message_id, run_after in timing:
+        _schedule(message_id, run_after)
 
 
 def _schedule(message_id: int, run_after: datetime | None) -> None:

@@ -24,6 +24,12 @@ def deliver_outbox_message(message_id: int) -> str:
     return outcome.value
 
 
+def enqueue_delivery(message_id: int, *, run_after: datetime | None = None) -> None:
+    """Queue the delivery task of message ``message_id`` (raises if the queue refuses)."""
+    queued = deliver_outbox_message.using(run_after=run_after) if run_after else deliver_outbox_message
+    queued.enqueue(message_id)
+
+
 def schedule_delivery(message_id: int, *, run_after: datetime | None = None) -> None:
     """Hand message ``message_id`` to the task queue, to run now or at ``run_after``.
 
@@ -31,8 +37,7 @@ def schedule_delivery(message_id: int, *, run_after: datetime | None = None) -> 
     message is still safely stored, and the worker's recovery sweep schedules it again.
     """
     try:
-        queued = deliver_outbox_message.using(run_after=run_after) if run_after else deliver_outbox_message
-        queued.enqueue(message_id)
+        enqueue_delivery(message_id, run_after=run_after)
     except Exception:
         logger.warning(
             "outbox message %s could not be queued; the recovery sweep will", message_id, exc_info=True
