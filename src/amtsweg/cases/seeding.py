@@ -20,6 +20,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
+from amtsweg.cases.services import ensure_default_status_model
 from amtsweg.catalog.models import ServiceOffering
 from amtsweg.identity.models import User
 from amtsweg.tenancy.models import Authority, Membership, Team
@@ -149,7 +150,7 @@ def _status_keys(service_ids: set[int]) -> Callable[[int, str], str]:
     for status in StatusDefinition.objects.filter(service_id__in=service_ids).order_by("order"):
         by_service.setdefault(status.service_id, {}).setdefault(status.phase, status.key)
     default: dict[str, str] = {}
-    for status in StatusDefinition.objects.filter(service__isnull=True).order_by("order"):
+    for status in ensure_default_status_model():
         default.setdefault(status.phase, status.key)
     missing = {p for p in Phase.values if p not in default}
     if missing:
