@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -20,8 +20,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from amtsweg.core.api import CHANNEL_API, IsCitizenAccount, validated_query
-from amtsweg.identity.models import User
+from amtsweg.cases.documents import document_response
+from amtsweg.core.api import CHANNEL_API, IsCitizenAccount, citizen_of, validated_query
 
 from . import selectors_citizen as selectors
 from .models import Case, PostboxMessage
@@ -40,12 +40,6 @@ TAGS = ["me"]
 PROBLEM = OpenApiResponse(description="application/problem+json")
 
 
-def _me(request: Request) -> User:
-    user = request.user
-    assert isinstance(user, User)  # guaranteed by IsCitizenAccount
-    return user
-
-
 class CitizenAPIView(APIView):
     permission_classes = [IsCitizenAccount]
 
@@ -58,7 +52,7 @@ class MyCaseList(generics.ListAPIView[Case]):
     serializer_class = MyCaseSerializer
 
     def get_queryset(self) -> QuerySet[Case]:
-        return selectors.cases_for_citizen(user=_me(self.request))
+        return selectors.cases_for_citizen(user=citizen_of(self.request))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
@@ -72,7 +66,7 @@ class MyCaseDetail(CitizenAPIView):
     """One of the caller's cases: status, visible history, documents, information requests, data."""
 
     def get(self, request: Request, pk: int) -> Response:
-        view = selectors.case_view_for_citizen(user=_me(request), pk=pk)
+        view = selectors.case_view_for_citizen(user=citizen_of(request), pk=pk)
         return Response(MyCaseDetailSerializer(view).data)
 
 
@@ -91,7 +85,7 @@ class MyInformationRequestAnswer(CitizenAPIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     def post(self, request: Request, pk: int, request_pk: int) -> Response:
-        user = _me(request)
+        user = citizen_of(request)
         info_request = selectors.information_request_get_for_citizen(user=user, case_pk=pk, pk=request_pk)
         serializer = MyAnswerSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -127,7 +121,7 @@ class MyPostboxList(generics.ListAPIView[PostboxMessage]):
 
     def get_queryset(self) -> QuerySet[PostboxMessage]:
         params = validated_query(PostboxFilter, self.request)
-        queryset = selectors.postbox_for_citizen(user=_me(self.request))
+        queryset = selectors.postbox_for_citizen(user=citizen_of(self.request))
         if params.get("unread") is not None:
             queryset = queryset.filter(read_at__isnull=params["unread"])
         return queryset
@@ -138,7 +132,7 @@ class MyPostboxMessage(CitizenAPIView):
     """One message of the caller's postbox (reading it here does not mark it as read)."""
 
     def get(self, request: Request, pk: int) -> Response:
-        message = selectors.postbox_message_get_for_citizen(user=_me(request), pk=pk)
+        message = selectors.postbox_message_get_for_citizen(user=citizen_of(request), pk=pk)
         return Response(MyPostboxMessageDetailSerializer(message).data)
 
 
@@ -147,7 +141,7 @@ class MyPostboxMessageRead(CitizenAPIView):
     """Mark a message as read (idempotent: the first reading time is kept)."""
 
     def post(self, request: Request, pk: int) -> Response:
-        user = _me(request)
+        user = citizen_of(request)
         message = selectors.postbox_message_get_for_citizen(user=user, pk=pk)
         message = postbox_mark_read(message=message, actor=user)
         return Response(MyPostboxMessageDetailSerializer(message).data)
@@ -166,16 +160,7 @@ class MyDocument(CitizenAPIView):
     """Download a document of the caller's cases or postbox (never an internal document)."""
 
     def get(self, request: Request, pk: uuid.UUID) -> FileResponse:
-        document = selectors.document_get_for_citizen(user=_me(request), pk=pk)
-        try:
-            handle = document.file.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404 from exc
-        response = FileResponse(
-            handle, as_attachment=True, filename=document.filename, content_type=document.content_type
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return document_response(selectors.document_get_for_citizen(user=citizen_of(request), pk=pk))
 
 
 urlpatterns = [

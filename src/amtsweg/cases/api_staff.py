@@ -28,6 +28,7 @@ from amtsweg.tenancy import access
 from amtsweg.tenancy.models import AuditEvent, Authority
 
 from . import services
+from .documents import document_response
 from .models import Case
 from .selectors import (
     InboxFilter,
@@ -55,7 +56,6 @@ from .serializers_staff import (
     NoteSerializer,
     StatusChangeInput,
 )
-from .views_staff import document_response
 
 PROBLEM = OpenApiResponse(description="application/problem+json")
 ERRORS = {401: PROBLEM, 403: PROBLEM, 404: PROBLEM}

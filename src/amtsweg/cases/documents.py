@@ -23,6 +23,7 @@ import puremagic
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -289,3 +290,26 @@ def _too_large(limit_mb: int, name: str) -> UploadRejected:
         status_code=413,
         code="upload-too-large",
     )
+
+
+def document_response(document: Document) -> FileResponse:
+    """The stored file as a download, for every caller (staff, citizen, API, notices).
+
+    Always an attachment with the stored (sniffed) type, never rendered inline and never sniffed into
+    another type by the browser, so an uploaded HTML or SVG cannot run in the portal; never cached.
+    A file missing from storage is a 404, not a 500.
+    """
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=document.filename,
+        content_type=document.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -11,12 +11,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from amtsweg.cases.documents import document_response
 from amtsweg.core.problems import Problem
 from amtsweg.identity.models import User
 from amtsweg.identity.views import citizen_required
@@ -183,17 +184,7 @@ def information_request_answer(request: HttpRequest, pk: int, request_pk: int) -
 @citizen_required
 def document_download(request: HttpRequest, pk: uuid.UUID) -> FileResponse:
     """``/konto/dokumente/<uuid>/``: a document of one's own cases or postbox, always as a download."""
-    document = selectors.document_get_for_citizen(user=_user(request), pk=pk)
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    # Always an attachment with the stored type: an uploaded HTML or SVG never runs in the portal.
-    response = FileResponse(
-        handle, as_attachment=True, filename=document.filename, content_type=document.content_type
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return document_response(selectors.document_get_for_citizen(user=_user(request), pk=pk))
 
 
 @require_safe

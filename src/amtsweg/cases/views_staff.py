@@ -16,7 +16,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.db.models import Exists, OuterRef
 from django.forms import Form
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +27,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from amtsweg.backoffice.views import backoffice_context, staff_page
+from amtsweg.cases.documents import document_response
 from amtsweg.catalog.models import Service
 from amtsweg.core.problems import Problem
 from amtsweg.identity.models import User
@@ -346,20 +347,6 @@ def case_document_download(request: HttpRequest, authority: Authority, pk: int, 
     )
     # A streaming response; staff_page's signature names the common base only loosely.
     return cast(HttpResponse, document_response(document))
-
-
-def document_response(document: Any) -> FileResponse:
-    """The stored file as a download: never rendered inline, never sniffed into another type."""
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.filename,
-        content_type=document.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- actions: each a small POST form on the case page --------------------------------------------------

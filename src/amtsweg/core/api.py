@@ -31,6 +31,13 @@ class IsCitizenAccount(permissions.BasePermission):
         )
 
 
+def citizen_of(request: Request) -> User:
+    """The citizen account of a request that passed :class:`IsCitizenAccount`."""
+    user = request.user
+    assert isinstance(user, User)  # guaranteed by IsCitizenAccount
+    return user
+
+
 def validated_query(serializer_class: type[serializers.Serializer[Any]], request: Request) -> dict[str, Any]:
     """Validate the query string with ``serializer_class``; a bad value becomes a problem+json 400."""
     serializer = serializer_class(data=request.query_params)

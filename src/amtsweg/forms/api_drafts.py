@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from amtsweg.catalog.models import Service
-from amtsweg.core.api import CHANNEL_API, IsCitizenAccount
+from amtsweg.core.api import CHANNEL_API, IsCitizenAccount, citizen_of
 from amtsweg.core.problems import NotFoundProblem, Problem
 from amtsweg.identity.models import User
 from amtsweg.tenancy.responsibility import responsibility_resolve
@@ -36,12 +36,6 @@ from .models import Draft
 TAGS = ["applications"]
 PROBLEM = OpenApiResponse(description="application/problem+json")
 IDEMPOTENCY_SECONDS = 24 * 3600
-
-
-def _me(request: Request) -> User:
-    user = request.user
-    assert isinstance(user, User)  # guaranteed by IsCitizenAccount
-    return user
 
 
 class InvalidAnswers(Problem):
@@ -164,7 +158,7 @@ def _own_drafts(user: User) -> QuerySet[Draft]:
 
 
 def _draft(request: Request, pk: uuid.UUID) -> Draft:
-    draft = services.draft_get_for_applicant(draft_id=pk, applicant=_me(request))
+    draft = services.draft_get_for_applicant(draft_id=pk, applicant=citizen_of(request))
     return draft
 
 
@@ -180,7 +174,7 @@ class ApplicationList(generics.GenericAPIView[Draft]):
     serializer_class = ApplicationSerializer
 
     def get_queryset(self) -> QuerySet[Draft]:
-        return _own_drafts(_me(self.request))
+        return _own_drafts(citizen_of(self.request))
 
     @extend_schema(
         tags=TAGS, operation_id="applications_list", responses={200: ApplicationSerializer(many=True)}
@@ -207,7 +201,7 @@ class ApplicationList(generics.GenericAPIView[Draft]):
             )
         responsibility = responsibility_resolve(service=service, ags=body.validated_data["authority"])
         draft = services.draft_start(
-            service=service, authority=responsibility.authority, applicant=_me(request)
+            service=service, authority=responsibility.authority, applicant=citizen_of(request)
         )
         return Response(_detail(draft), status=status.HTTP_201_CREATED)
 
@@ -240,7 +234,7 @@ class ApplicationDetail(APIView):
             draft=draft,
             step_key=body.validated_data["step"],
             raw=body.validated_data["data"],
-            actor=_me(request),
+            actor=citizen_of(request),
             partial=body.validated_data["partial"],
         )
         if result.errors:
@@ -256,7 +250,7 @@ class ApplicationDetail(APIView):
     )
     def delete(self, request: Request, pk: uuid.UUID) -> Response:
         """Delete a draft with its uploads; a submitted application cannot be deleted (409)."""
-        services.draft_delete(draft=_draft(request, pk), actor=_me(request))
+        services.draft_delete(draft=_draft(request, pk), actor=citizen_of(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -288,7 +282,7 @@ class ApplicationDocuments(APIView):
             draft=draft,
             upload=body.validated_data["file"],
             field_key=body.validated_data["field"],
-            actor=_me(request),
+            actor=citizen_of(request),
         )
         return Response(ApplicationDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
@@ -303,7 +297,9 @@ class ApplicationDocument(APIView):
     )
     def delete(self, request: Request, pk: uuid.UUID, document_id: uuid.UUID) -> Response:
         """Delete an upload of a draft (and its id from the answers)."""
-        services.draft_document_remove(draft=_draft(request, pk), document_id=document_id, actor=_me(request))
+        services.draft_document_remove(
+            draft=_draft(request, pk), document_id=document_id, actor=citizen_of(request)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -354,7 +350,7 @@ class ApplicationSubmit(APIView):
         """Every repeat (a retry after a timeout, a double click) returns the same submission."""
         from amtsweg.cases.services import submission_submit  # cases imports forms; imported late
 
-        user = _me(request)
+        user = citizen_of(request)
         draft = _draft(request, pk)
         _idempotency_check(request, draft)
         # Incomplete answers raise InvalidSubmission (422, code "invalid-answers", with "errors").

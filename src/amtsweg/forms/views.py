@@ -20,7 +20,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -32,7 +31,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from amtsweg.cases.documents import UploadRejected
+from amtsweg.cases.documents import UploadRejected, document_response
 from amtsweg.cases.models import Document
 from amtsweg.catalog.models import Service
 from amtsweg.core.problems import Problem
@@ -252,15 +251,7 @@ def draft_document(
     document = Document.objects.filter(pk=document_id, draft=draft).first()
     if document is None:
         raise Http404
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle, as_attachment=True, filename=document.filename, content_type=document.content_type
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return document_response(document)
 
 
 # --- steps ------------------------------------------------------------------------------------------

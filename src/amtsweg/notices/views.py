@@ -3,18 +3,18 @@ the back office's notice list with revocation. Thin: reads from ``selectors``, w
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from amtsweg.backoffice.views import backoffice_context, staff_page
+from amtsweg.cases.documents import document_response
 from amtsweg.core.problems import Problem
 from amtsweg.core.ratelimit import client_address
 from amtsweg.identity.models import User
@@ -83,20 +83,10 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _pdf_response(notice: Notice) -> HttpResponse:
-    document = notice.document
-    if document is None:
+    if notice.document is None:
         raise Http404  # not rendered yet
-    try:
-        with document.file.open("rb") as handle:
-            content = handle.read()
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    # Always a download: notices are a few dozen kilobytes, read whole rather than streamed.
-    response = HttpResponse(content, content_type="application/pdf")
-    disposition = content_disposition_header(as_attachment=True, filename=document.filename)
-    response["Content-Disposition"] = disposition or "attachment"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    # A streaming response; the back-office view signature names the common base only loosely.
+    return cast(HttpResponse, document_response(notice.document))
 
 
 @require_safe

@@ -17,7 +17,7 @@ def test_the_applicant_downloads_their_notice(world: World, client: Client) -> N
     client.force_login(world.citizen)
     response = client.get(f"/konto/bescheide/{notice.pk}/pdf/")
     assert response.status_code == 200
-    assert response.content == PLACEHOLDER_PDF
+    assert response.getvalue() == PLACEHOLDER_PDF
     assert response["Content-Type"] == "application/pdf"
     assert response["Cache-Control"] == "private, no-store"
     assert f'filename="Bescheid-{notice.case.reference}.pdf"' in response["Content-Disposition"]

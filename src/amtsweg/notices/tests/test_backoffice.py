@@ -92,7 +92,7 @@ def test_staff_download_the_pdf_and_the_read_is_audited(
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
-    assert response.content == PLACEHOLDER_PDF
+    assert response.getvalue() == PLACEHOLDER_PDF
     read = AuditEvent.objects.get(object_type="notices.notice", object_id=str(notice.pk), action="read")
     assert read.actor == world.caseworker_neuss and read.authority == world.neuss
 
