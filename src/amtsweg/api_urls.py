@@ -8,6 +8,7 @@ from amtsweg.catalog import api as catalog_api
 from amtsweg.forms import api as forms_api
 from amtsweg.notices import api as notices_api
 from amtsweg.outbox import api as outbox_api
+from amtsweg.processes import api as processes_api
 from amtsweg.tenancy import api as tenancy_api
 
 urlpatterns = [
@@ -20,4 +21,5 @@ urlpatterns = [
     *cases_api.urlpatterns,
     *notices_api.urlpatterns,
     *outbox_api.urlpatterns,
+    *processes_api.urlpatterns,
 ]

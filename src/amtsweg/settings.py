@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "amtsweg.forms",
     "amtsweg.cases",
     "amtsweg.notices",
+    "amtsweg.processes",
     "amtsweg.portal",
     "amtsweg.backoffice",
     "amtsweg.demo",
@@ -254,6 +255,7 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},  # one line per rendering step otherwise
         "fontTools": {"level": "WARNING"},
+        "spiff": {"level": "WARNING"},  # SpiffWorkflow logs every task state change at INFO
     },
 }
 

@@ -5,6 +5,7 @@ from amtsweg.cases import urls as cases_urls
 from amtsweg.forms import urls as forms_urls
 from amtsweg.notices import urls as notices_urls
 from amtsweg.outbox import urls as outbox_urls
+from amtsweg.processes import urls as processes_urls
 
 from . import views
 
@@ -22,4 +23,5 @@ urlpatterns = [
     *cases_urls.backoffice_patterns,
     *notices_urls.backoffice_patterns,
     *outbox_urls.backoffice_patterns,
+    *processes_urls.backoffice_patterns,
 ]

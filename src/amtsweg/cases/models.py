@@ -238,6 +238,9 @@ class CaseEvent(models.Model):
         DOCUMENT = "document", _("Dokument hinzugefügt")
         DECIDED = "decided", _("entschieden")
         NOTICE = "notice", _("Bescheid erstellt")
+        TASK = "task", _("Aufgabe erledigt")
+        HANDOVER = "handover", _("Übergabe")
+        PROCESS = "process", _("Prozess")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("Vorgang"))
     at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True)

@@ -111,6 +111,7 @@ def submission_submit(*, draft: Draft, actor: User, channel: str) -> Submission:
     # Imported here: forms.services imports cases.documents, which imports this module's models.
     from amtsweg.forms.engine import clean_all
     from amtsweg.forms.services import draft_uploads
+    from amtsweg.processes.services import process_start  # processes depend on cases' models
 
     if draft.applicant_id != actor.pk:
         raise PermissionDenied
@@ -163,6 +164,7 @@ def submission_submit(*, draft: Draft, actor: User, channel: str) -> Submission:
                 for kind in ("receipt.render", "email.receipt")
             ]
         )
+        process_start(case=case, actor=actor, channel=channel)
         _case_number(case)
     return submission
 
@@ -496,7 +498,10 @@ def case_request_information(
 def information_request_answer(
     *, request: InformationRequest, answer: str, documents: Sequence[Document], actor: User, channel: str
 ) -> InformationRequest:
-    """The applicant answers a request (text and/or documents already stored for it); the case resumes."""
+    """The applicant answers a request (text and/or documents already stored for it); the case resumes,
+    and its process, if it waits for the answer, goes on."""
+    from amtsweg.processes.services import process_message_deliver  # processes depend on cases' models
+
     with transaction.atomic():
         request = InformationRequest.objects.select_for_update().select_related("case").get(pk=request.pk)
         case = request.case
@@ -539,6 +544,9 @@ def information_request_answer(
             status=case.status,
             detail={"request": request.pk, "documents": [str(d.pk) for d in documents], "from": before},
             visible_to_applicant=True,
+        )
+        process_message_deliver(
+            case=case, name="information_received", payload={"request": request.pk}, actor=actor, channel=channel
         )
     return request
 
@@ -597,8 +605,13 @@ def case_decide(
 
 def case_close(*, case: Case, actor: User, channel: str) -> Case:
     """Close a decided case (or withdraw an open one) by moving it to the closed status."""
+    from amtsweg.processes.services import process_cancel  # processes depend on cases' models
+
     closed = _status_for_phase(status_model_for(case.service_id), Phase.CLOSED)
-    return case_change_status(case=case, status_key=closed.key, actor=actor, channel=channel)
+    with transaction.atomic():
+        case = case_change_status(case=case, status_key=closed.key, actor=actor, channel=channel)
+        process_cancel(case=case, actor=actor, channel=channel)
+    return case
 
 
 # --- postbox -------------------------------------------------------------------------------------

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProcessesConfig(AppConfig):
+    name = "amtsweg.processes"
+    label = "processes"
+    verbose_name = _("Prozesse")
+
+    def ready(self) -> None:
+        from . import actions  # noqa: F401  (registers the platform actions)
