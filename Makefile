@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+VIEWER := src/amtsweg/processes/static/processes/vendor/bpmn-js/manifest.json
 
 .PHONY: demo test install install-dev check lint openapi messages clean
 
@@ -24,7 +25,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 # Run the product on the embedded default (SQLite, local files) with demo data of the Rhein-Kreis Neuss.
-demo: $(VENV)/.installed
+demo: $(VENV)/.installed $(VIEWER)
 	$(BIN)/amtsweg migrate --noinput -v 0
 	$(BIN)/amtsweg createcachetable
 	$(BIN)/amtsweg collectstatic --noinput -v 0
@@ -36,8 +37,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent; \
 	else echo "npm not found: browser accessibility checks will be skipped"; fi
 
+# bpmn.io's process viewer, copied from node_modules into static files (git-ignored, never committed).
+$(VIEWER): node_modules/.package-lock.json | $(VENV)/.installed
+	@if [ -d node_modules/bpmn-js ]; then $(BIN)/amtsweg build_viewer; \
+	else echo "bpmn-js not installed: the process viewer shows step lists only"; fi
+
 # The whole test suite, in parallel on all cores (DATABASE_URL selects SQLite or PostgreSQL).
-test: $(VENV)/.installed-dev node_modules/.package-lock.json
+test: $(VENV)/.installed-dev node_modules/.package-lock.json $(VIEWER)
 	$(BIN)/pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 check: $(VENV)/.installed-dev
@@ -56,4 +62,4 @@ messages: $(VENV)/.installed-dev
 	cd src/amtsweg && ../../$(BIN)/amtsweg makemessages -l en --no-obsolete && ../../$(BIN)/amtsweg compilemessages
 
 clean:
-	rm -rf $(VENV) var node_modules
+	rm -rf $(VENV) var node_modules src/amtsweg/processes/static/processes/vendor

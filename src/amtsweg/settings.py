@@ -240,7 +240,14 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SORT_OPERATION_PARAMETERS": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "CaseProcessStatusEnum": "amtsweg.processes.serializers_viewer.CASE_PROCESS_STATUS",
+        "ProcessTaskKindEnum": "amtsweg.processes.models.ProcessTask.Kind",
+        "ProcessTaskStateEnum": "amtsweg.processes.models.ProcessTask.State",
+        "ProcessVersionStatusEnum": "amtsweg.processes.models.ProcessVersion.Status",
+        "HandoverStatusEnum": "amtsweg.processes.models.Handover.Status",
+        "AuthorityKindEnum": "amtsweg.tenancy.models.Authority.Kind",
+    },
 }
 
 # --- logging: no personal data; request lines carry method, path and status only ------------

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from amtsweg.tenancy.models import AuditEvent, Authority, Team
 from .forms import OfferingForm, StaffLoginForm
 
 CHANNEL = "web"
-AuthorityView = Callable[..., HttpResponse]
+AuthorityView = Callable[..., HttpResponseBase]  # streamed downloads too
 SESSION_AUTHORITY = "backoffice_authority"
 
 
@@ -40,17 +40,17 @@ def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "portal/error.html", {"status": 403, "message": message}, status=403)
 
 
-def staff_page(*, administer: bool = False) -> Callable[[AuthorityView], Callable[..., HttpResponse]]:
+def staff_page(*, administer: bool = False) -> Callable[[AuthorityView], Callable[..., HttpResponseBase]]:
     """Decorate a back-office view of one authority (``ags`` in the URL).
 
     Login required, staff accounts only, and the authority resolved through ``tenancy.access``: a
     staff member of another town gets 404, so nobody can probe which authorities' pages exist.
     """
 
-    def decorate(view: AuthorityView) -> Callable[..., HttpResponse]:
+    def decorate(view: AuthorityView) -> Callable[..., HttpResponseBase]:
         @login_required
         @wraps(view)
-        def wrapper(request: HttpRequest, ags: str, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, ags: str, **kwargs: Any) -> HttpResponseBase:
             if not _is_staff(request):
                 return _forbidden(request, _("Das Backoffice ist nur für Dienstkonten."))
             authority = access.authority_for_user(request.user, ags, administer=administer)

@@ -546,7 +546,11 @@ def information_request_answer(
             visible_to_applicant=True,
         )
         process_message_deliver(
-            case=case, name="information_received", payload={"request": request.pk}, actor=actor, channel=channel
+            case=case,
+            name="information_received",
+            payload={"request": request.pk},
+            actor=actor,
+            channel=channel,
         )
     return request
 

@@ -44,7 +44,9 @@ _REGISTRY: dict[str, Action] = {}
 _frozen = False
 
 
-def action(name: str, *, label: str, parameters: tuple[Parameter, ...] = ()) -> Callable[[ActionFunction], ActionFunction]:
+def action(
+    name: str, *, label: str, parameters: tuple[Parameter, ...] = ()
+) -> Callable[[ActionFunction], ActionFunction]:
     def register(function: ActionFunction) -> ActionFunction:
         if _frozen:
             raise RuntimeError("the action registry is frozen")
@@ -102,7 +104,10 @@ def status_set(*, run: Any, task: Any, params: dict[str, Any]) -> Outcome:
     from amtsweg.cases.services import case_change_status
 
     case = case_change_status(
-        case=run.case, status_key=_text(params, "status"), actor=_staff_actor(run, "status.set"), channel=run.channel
+        case=run.case,
+        status_key=_text(params, "status"),
+        actor=_staff_actor(run, "status.set"),
+        channel=run.channel,
     )
     run.case = case
     return Outcome(data={"status": case.status})
@@ -154,7 +159,10 @@ def information_request(*, run: Any, task: Any, params: dict[str, Any]) -> Outco
 @action(
     "notice.issue",
     label="Bescheid erlassen",
-    parameters=(Parameter("decision", help="granted, partially oder rejected"), Parameter("body", required=False)),
+    parameters=(
+        Parameter("decision", help="granted, partially oder rejected"),
+        Parameter("body", required=False),
+    ),
 )
 def notice_issue(*, run: Any, task: Any, params: dict[str, Any]) -> Outcome:
     from amtsweg.cases.services import case_decide

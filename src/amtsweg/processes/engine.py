@@ -32,8 +32,8 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
-from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask as ServiceTaskMixin
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask as ServiceTaskMixin
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.task import Task
@@ -249,7 +249,10 @@ class ExecutionProblem:
 
 
 def check_executable(
-    *, structure: ProcessStructure, files: Sequence[tuple[str, bytes]], supporting: Sequence[ProcessStructure] = ()
+    *,
+    structure: ProcessStructure,
+    files: Sequence[tuple[str, bytes]],
+    supporting: Sequence[ProcessStructure] = (),
 ) -> list[ExecutionProblem]:
     """Why the model cannot run on the platform, element by element (empty: it can)."""
     problems: list[ExecutionProblem] = []
@@ -260,16 +263,18 @@ def check_executable(
                 ExecutionProblem(
                     node.id,
                     f"Skriptaufgabe „{node.label}“: Skripte werden aus Sicherheitsgründen nicht ausgeführt. "
-                    "Verwenden Sie eine Plattform-Aktion (camunda:topic=\"amtsweg:…\") oder eine Benutzeraufgabe.",
+                    'Verwenden Sie eine Plattform-Aktion (camunda:topic="amtsweg:…") oder eine '
+                    "Benutzeraufgabe.",
                     f"Script task '{node.label}': scripts are not run, for security. Use a platform action "
-                    "(camunda:topic=\"amtsweg:…\") or a user task.",
+                    '(camunda:topic="amtsweg:…") or a user task.',
                 )
             )
         elif node.type == "businessRuleTask":
             problems.append(
                 ExecutionProblem(
                     node.id,
-                    f"Geschäftsregel-Aufgabe „{node.label}“: DMN-Entscheidungstabellen werden noch nicht ausgeführt.",
+                    f"Geschäftsregel-Aufgabe „{node.label}“: DMN-Entscheidungstabellen werden noch "
+                    "nicht ausgeführt.",
                     f"Business rule task '{node.label}': DMN decision tables are not run yet.",
                 )
             )
@@ -277,9 +282,11 @@ def check_executable(
             problems.append(
                 ExecutionProblem(
                     node.id,
-                    f"Startereignis „{node.label}“ ({', '.join(node.events)}): ein Vorgang startet seinen Prozess "
+                    f"Startereignis „{node.label}“ ({', '.join(node.events)}): ein Vorgang startet "
+                    "seinen Prozess "
                     "mit dem Antrag; verwenden Sie ein einfaches Startereignis.",
-                    f"Start event '{node.label}' ({', '.join(node.events)}): a case starts its process when it is "
+                    f"Start event '{node.label}' ({', '.join(node.events)}): a case starts its "
+                    "process when it is "
                     "submitted; use a plain start event.",
                 )
             )
@@ -293,8 +300,10 @@ def check_executable(
                 problems.append(
                     ExecutionProblem(
                         node.id,
-                        f"Zeitereignis „{node.label}“: {node.timer!r} ist keine ISO-8601-Angabe (z. B. P14D, PT1H, R3/P1D).",
-                        f"Timer event '{node.label}': {node.timer!r} is not ISO 8601 (e.g. P14D, PT1H, R3/P1D).",
+                        f"Zeitereignis „{node.label}“: {node.timer!r} ist keine ISO-8601-Angabe (z. "
+                        "B. P14D, PT1H, R3/P1D).",
+                        f"Timer event '{node.label}': {node.timer!r} is not ISO 8601 (e.g. P14D, "
+                        "PT1H, R3/P1D).",
                     )
                 )
         for name in ("signal", "conditional", "compensate", "escalation", "link"):
@@ -332,7 +341,7 @@ def check_executable(
                 f"The workflow engine cannot run the model: {_first_line(exc)}",
             )
         )
-    except Exception as exc:  # noqa: BLE001 - any failure of the engine's parser is reported, never raised
+    except Exception as exc:
         problems.append(
             ExecutionProblem(
                 "",

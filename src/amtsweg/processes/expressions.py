@@ -151,7 +151,12 @@ def _check(node: ast.AST, expression: str) -> None:
         *_BINARY,
     )
     if isinstance(node, ast.Call):
-        if isinstance(node.func, ast.Name) and node.func.id == HAS_NAME and len(node.args) == 1 and not node.keywords:
+        if (
+            isinstance(node.func, ast.Name)
+            and node.func.id == HAS_NAME
+            and len(node.args) == 1
+            and not node.keywords
+        ):
             return
         raise ExpressionError(f"calls are not supported: {expression.strip()!r}")
     if isinstance(node, ast.Attribute):

@@ -79,7 +79,8 @@ class ProcessVersion(models.Model):
     )
     sha256 = models.CharField(_("Prüfsumme"), max_length=64)
     structure: models.JSONField[dict[str, Any]] = models.JSONField(
-        _("Struktur"), help_text=_("Was die Plattform aus dem Modell gelesen hat (siehe processes/structure.py).")
+        _("Struktur"),
+        help_text=_("Was die Plattform aus dem Modell gelesen hat (siehe processes/structure.py)."),
     )
     executable = models.BooleanField(
         _("ausführbar"), default=False, help_text=_("Ob Vorgänge auf dieser Version laufen können.")
@@ -130,7 +131,10 @@ class LaneTeam(models.Model):
     to the authority's team of the same name, and else to the team of the service offering."""
 
     definition = models.ForeignKey(
-        ProcessDefinition, on_delete=models.CASCADE, related_name="lane_teams", verbose_name=_("Prozessmodell")
+        ProcessDefinition,
+        on_delete=models.CASCADE,
+        related_name="lane_teams",
+        verbose_name=_("Prozessmodell"),
     )
     authority = models.ForeignKey("tenancy.Authority", on_delete=models.CASCADE, verbose_name=_("Behörde"))
     lane = models.CharField(_("Lane"), max_length=200, help_text=_("Name der Lane im Modell"))
@@ -165,7 +169,9 @@ class ProcessInstance(models.Model):
     )
     status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
     # Text, not JSON: the engine's own JSON encoding is stored as it is and read back in one pass.
-    state = models.TextField(_("Zustand"), blank=True, help_text=_("Der gespeicherte Zustand der Workflow-Engine (JSON)."))
+    state = models.TextField(
+        _("Zustand"), blank=True, help_text=_("Der gespeicherte Zustand der Workflow-Engine (JSON).")
+    )
     revision = models.PositiveIntegerField(_("Revision"), default=0)
     started_at = models.DateTimeField(_("gestartet am"))
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
@@ -219,10 +225,18 @@ class ProcessTask(models.Model):
         "cases.Case", on_delete=models.CASCADE, related_name="process_tasks", verbose_name=_("Vorgang")
     )
     authority = models.ForeignKey(
-        "tenancy.Authority", on_delete=models.CASCADE, related_name="+", verbose_name=_("Behörde"), db_index=False
+        "tenancy.Authority",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("Behörde"),
+        db_index=False,
     )
     service = models.ForeignKey(
-        "catalog.Service", on_delete=models.CASCADE, related_name="+", verbose_name=_("Leistung"), db_index=False
+        "catalog.Service",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("Leistung"),
+        db_index=False,
     )
     bpmn_id = models.CharField(_("Element-ID"), max_length=200)
     name = models.CharField(_("Bezeichnung"), max_length=300, blank=True)
@@ -309,7 +323,9 @@ class ProcessTimer(models.Model):
         verbose_name_plural = _("Fristen")
         constraints = [models.UniqueConstraint(fields=["instance", "task_id"], name="process_timer_unique")]
         indexes = [
-            models.Index(fields=["due_at"], condition=models.Q(fired_at__isnull=True), name="process_timer_due")
+            models.Index(
+                fields=["due_at"], condition=models.Q(fired_at__isnull=True), name="process_timer_due"
+            )
         ]
 
     def __str__(self) -> str:
@@ -344,12 +360,20 @@ class Handover(models.Model):
         db_index=False,
     )
     to_team = models.ForeignKey(
-        "tenancy.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("an Team")
+        "tenancy.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("an Team"),
     )
     subject = models.CharField(_("Betreff"), max_length=300)
     reference = models.CharField(_("Aktenzeichen des Absenders"), max_length=40)
     data: models.JSONField[dict[str, Any]] = models.JSONField(
-        _("übergebene Angaben"), default=dict, blank=True, help_text=_("Nur die Angaben, die der Prozessschritt nennt.")
+        _("übergebene Angaben"),
+        default=dict,
+        blank=True,
+        help_text=_("Nur die Angaben, die der Prozessschritt nennt."),
     )
     documents: models.JSONField[list[str]] = models.JSONField(
         _("übergebene Dokumente"), default=list, blank=True, help_text=_("ids der übergebenen Dokumente")
@@ -407,7 +431,9 @@ class HandbookEntry(models.Model):
     class Meta:
         verbose_name = _("Handbucheintrag")
         verbose_name_plural = _("Prozesshandbuch")
-        constraints = [models.UniqueConstraint(fields=["definition", "bpmn_id"], name="handbook_entry_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["definition", "bpmn_id"], name="handbook_entry_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.definition_id}: {self.bpmn_id}"

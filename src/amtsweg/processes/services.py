@@ -101,7 +101,8 @@ def _read(data: bytes, filename: str) -> tuple[etree._Element, ProcessStructure]
         raise ProcessImportError(
             f"{filename}: Die Datei enthält kein Diagramm (BPMNDI). Speichern Sie das Modell mit einem "
             "Modellierungswerkzeug wie dem Camunda Modeler.",
-            f"{filename}: The file contains no diagram (BPMNDI). Save the model with a modelling tool such as "
+            f"{filename}: The file contains no diagram (BPMNDI). Save the model with a modelling "
+            "tool such as "
             "Camunda Modeler.",
             code="no-diagram",
         )
@@ -170,7 +171,9 @@ def process_version_import(
     return version
 
 
-def process_version_publish(*, version: ProcessVersion, actor: User | None, channel: str = "web") -> ProcessVersion:
+def process_version_publish(
+    *, version: ProcessVersion, actor: User | None, channel: str = "web"
+) -> ProcessVersion:
     """Make ``version`` the one new cases start on; the previous published version is retired (its
     running cases stay on it)."""
     if not version.executable:
@@ -207,7 +210,9 @@ def process_version_for(*, service_id: int, authority_id: int) -> ProcessVersion
     """The published version new cases of ``service_id`` at ``authority_id`` run on: the authority's
     variant, else the alliance's reference model."""
     return (
-        ProcessVersion.objects.filter(status=ProcessVersion.Status.PUBLISHED, definition__service_id=service_id)
+        ProcessVersion.objects.filter(
+            status=ProcessVersion.Status.PUBLISHED, definition__service_id=service_id
+        )
         .filter(Q(definition__authority_id=authority_id) | Q(definition__authority__isnull=True))
         .select_related("definition")
         .order_by(F("definition__authority_id").desc(nulls_last=True))
@@ -278,7 +283,15 @@ def process_start(*, case: Case, actor: User | None, channel: str) -> ProcessIns
         status=case.status,
         detail={"started": version.pk, "version": version.number},
     )
-    _advance(run, workflow, open_rows={})
+    try:
+        # A savepoint: a model that fails at its first steps must not cost the citizen the submission.
+        with transaction.atomic():
+            _advance(run, workflow, open_rows={})
+    except Problem as exc:
+        instance.status = ProcessInstance.Status.FAILED
+        instance.error = exc.detail_en[:2000]
+        instance.revision = 0
+        instance.save()
     return instance
 
 
@@ -305,7 +318,11 @@ def _advance(run: Run, workflow: BpmnWorkflow, *, open_rows: dict[UUID, ProcessT
         instance.completed_at = run.now
         fields += ["status", "completed_at"]
         CaseEvent.objects.create(
-            case=run.case, actor=None, kind=CaseEvent.Kind.PROCESS, status=run.case.status, detail={"completed": True}
+            case=run.case,
+            actor=None,
+            kind=CaseEvent.Kind.PROCESS,
+            status=run.case.status,
+            detail={"completed": True},
         )
     if instance.pk and instance.revision > 1:
         instance.save(update_fields=fields)
@@ -315,7 +332,8 @@ def _advance(run: Run, workflow: BpmnWorkflow, *, open_rows: dict[UUID, ProcessT
 
 def _failed(message: str, element: str) -> ProcessStepFailed:
     return ProcessStepFailed(
-        f"Der Prozessschritt ist fehlgeschlagen ({element or 'Prozess'}): {message[:300]}. Es wurde nichts geändert.",
+        f"Der Prozessschritt ist fehlgeschlagen ({element or 'Prozess'}): {message[:300]}. Es wurde "
+        "nichts geändert.",
         f"The process step failed ({element or 'process'}): {message[:300]}. Nothing was changed.",
         extra={"element": element},
     )
@@ -324,7 +342,8 @@ def _failed(message: str, element: str) -> ProcessStepFailed:
 _OPEN_STATES = TaskState.READY | TaskState.STARTED | TaskState.WAITING
 
 
-def _kind(node: Node) -> str:
+def task_kind(node: Node) -> str:
+    """The kind of task row an element of the model becomes (also used for simulated history)."""
     if node.category == "gateway":
         return ProcessTask.Kind.GATEWAY
     if node.category == "event":
@@ -367,8 +386,10 @@ def _sync(run: Run, workflow: BpmnWorkflow, open_rows: dict[UUID, ProcessTask]) 
             seen.add(task.id)
             if row is not None:
                 continue
-            kind = _kind(node)
-            in_inbox = kind in _INBOX_KINDS and (task.state == TaskState.READY or kind == ProcessTask.Kind.EXTERNAL)
+            kind = task_kind(node)
+            in_inbox = kind in _INBOX_KINDS and (
+                task.state == TaskState.READY or kind == ProcessTask.Kind.EXTERNAL
+            )
             team = None
             if kind in _INBOX_KINDS:
                 if node.lane not in lane_teams:
@@ -394,11 +415,19 @@ def _sync(run: Run, workflow: BpmnWorkflow, open_rows: dict[UUID, ProcessTask]) 
             if timer is not None:
                 timers.append(
                     ProcessTimer(
-                        instance=run.instance, task_id=task.id, bpmn_id=node.id, name=node.name[:300], due_at=timer
+                        instance=run.instance,
+                        task_id=task.id,
+                        bpmn_id=node.id,
+                        name=node.name[:300],
+                        due_at=timer,
                     )
                 )
         elif task.has_state(TaskState.COMPLETED | TaskState.CANCELLED | TaskState.ERROR):
-            state = ProcessTask.State.COMPLETED if task.has_state(TaskState.COMPLETED) else ProcessTask.State.CANCELLED
+            state = (
+                ProcessTask.State.COMPLETED
+                if task.has_state(TaskState.COMPLETED)
+                else ProcessTask.State.CANCELLED
+            )
             if row is not None:
                 row.state = state
                 row.completed_at = now
@@ -417,7 +446,7 @@ def _sync(run: Run, workflow: BpmnWorkflow, open_rows: dict[UUID, ProcessTask]) 
                         service_id=run.case.service_id,
                         bpmn_id=node.id,
                         name=node.name[:300],
-                        kind=_kind(node),
+                        kind=task_kind(node),
                         lane=node.lane[:200],
                         state=state,
                         created_at=now,
@@ -430,10 +459,19 @@ def _sync(run: Run, workflow: BpmnWorkflow, open_rows: dict[UUID, ProcessTask]) 
             row.completed_at = now
             finished.append(row)
     if finished:
-        ProcessTask.objects.bulk_update(finished, ["state", "completed_at", "completed_by"])
-        ProcessTimer.objects.filter(
-            instance=run.instance, task_id__in=[r.id for r in finished], fired_at__isnull=True
-        ).update(fired_at=now)
+        written = ["state", "completed_at", "completed_by", "assignee", "claimed_at", "result"]
+        if len(finished) == 1:
+            finished[0].save(update_fields=written)
+        else:
+            ProcessTask.objects.bulk_update(finished, written)
+        # Only events and tasks with a deadline can have timers; most steps need no query here.
+        timed = [
+            r.id for r in finished if r.kind in (ProcessTask.Kind.EVENT, ProcessTask.Kind.GATEWAY) or r.due_at
+        ]
+        if timed:
+            ProcessTimer.objects.filter(
+                instance=run.instance, task_id__in=timed, fired_at__isnull=True
+            ).update(fired_at=now)
     if timers:
         # A user task's deadline is the first timer attached to it.
         due = {t.bpmn_id: t.due_at for t in timers}
@@ -469,7 +507,8 @@ def _timer_due(task: Task) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        return TimerEventDefinition.get_datetime(value)
+        due: datetime = TimerEventDefinition.get_datetime(value)
+        return due
     except ValueError:
         return None
 
@@ -491,14 +530,25 @@ def _team_for_lane(run: Run, lane: str) -> Team | None:
     return run.case.team
 
 
-def _locked(instance_id: int) -> tuple[ProcessInstance, BpmnWorkflow, dict[UUID, ProcessTask]]:
-    instance = ProcessInstance.objects.select_for_update().select_related("version", "case").get(pk=instance_id)
-    if instance.status != ProcessInstance.Status.RUNNING:
-        raise ProcessStepFailed(
-            "Der Prozess dieses Vorgangs läuft nicht mehr.",
-            "The process of this case is no longer running.",
-            code="process-not-running",
-        )
+def _not_running() -> ProcessStepFailed:
+    return ProcessStepFailed(
+        "Der Prozess dieses Vorgangs läuft nicht mehr.",
+        "The process of this case is no longer running.",
+        code="process-not-running",
+    )
+
+
+def _locked(
+    instance_id: int, *, running: bool = True
+) -> tuple[ProcessInstance, BpmnWorkflow, dict[UUID, ProcessTask]]:
+    """The instance row locked for this transaction, its workflow loaded, and its open task rows."""
+    instance = (
+        ProcessInstance.objects.select_for_update(of=("self",))
+        .select_related("version", "case")
+        .get(pk=instance_id)
+    )
+    if running and instance.status != ProcessInstance.Status.RUNNING:
+        raise _not_running()
     workflow = engine.load(engine.parsed_for(instance.version), instance.state)
     open_rows = {
         row.id: row
@@ -541,17 +591,23 @@ def task_form(task: ProcessTask) -> list[TaskField]:
         return []
     instance = task.instance
     assert instance is not None
-    spec = engine.parsed_for(instance.version)
+    return _form_of(instance.version, task.bpmn_id)
+
+
+def _form_of(version: ProcessVersion, bpmn_id: str) -> list[TaskField]:
+    spec = engine.parsed_for(version)
     specs = [spec.spec, *spec.subprocess_specs.values()]
     for process_spec in specs:
         for task_spec in process_spec.task_specs.values():
-            if getattr(task_spec, "bpmn_id", None) == task.bpmn_id and getattr(task_spec, "form", None):
+            if getattr(task_spec, "bpmn_id", None) == bpmn_id and getattr(task_spec, "form", None):
                 return [
                     TaskField(
                         id=f.id,
                         label=f.label or f.id,
                         type=f.type or "string",
-                        required=any(v.name == "required" and str(v.config).lower() == "true" for v in f.validation),
+                        required=any(
+                            v.name == "required" and str(v.config).lower() == "true" for v in f.validation
+                        ),
                         options=tuple((o.id, o.name) for o in getattr(f, "options", [])),
                         default=str(f.default_value or ""),
                     )
@@ -560,7 +616,9 @@ def task_form(task: ProcessTask) -> list[TaskField]:
     return []
 
 
-def clean_task_data(fields: Sequence[TaskField], raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def clean_task_data(
+    fields: Sequence[TaskField], raw: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
     """Typed values for ``fields`` from ``raw`` (form or JSON input), and errors by field id."""
     data: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -654,25 +712,27 @@ def process_task_complete(
     _require_staff(actor, task)
     if task.instance_id is None:
         raise _not_open()
-    fields = task_form(task)
-    if fields:
-        cleaned, errors = clean_task_data(fields, data)
-    else:
-        # A task without a declared form (external tasks, foreign models) reports its result as process
-        # variables, like Camunda's complete-task call: names and plain values only.
-        cleaned, errors = clean_variables(data)
-    if errors:
-        raise InvalidTaskData(
-            "Bitte prüfen Sie die markierten Angaben.", "Please check the marked entries.", extra={"errors": errors}
-        )
     with transaction.atomic():
-        if not ProcessTask.objects.filter(pk=task.pk, state=ProcessTask.State.OPEN).exists():
-            raise _not_open()
-        instance, workflow, open_rows = _locked(task.instance_id)
+        instance, workflow, open_rows = _locked(task.instance_id, running=False)
         row = open_rows.get(task.pk)
-        spiff_task = workflow.get_task_from_id(task.pk) if row is not None else None
-        if row is None or spiff_task is None or row.state != ProcessTask.State.OPEN:
+        if row is None or row.state != ProcessTask.State.OPEN:
             raise _not_open()
+        if instance.status != ProcessInstance.Status.RUNNING:
+            raise _not_running()
+        spiff_task = workflow.get_task_from_id(task.pk)
+        fields = _form_of(instance.version, row.bpmn_id)
+        if fields:
+            cleaned, errors = clean_task_data(fields, data)
+        else:
+            # A task without a declared form (external tasks, foreign models) reports its result as
+            # process variables, like Camunda's complete-task call: names and plain values only.
+            cleaned, errors = clean_variables(data)
+        if errors:
+            raise InvalidTaskData(
+                "Bitte prüfen Sie die markierten Angaben.",
+                "Please check the marked entries.",
+                extra={"errors": errors},
+            )
         run = _run_for(instance, actor, channel)
         spiff_task.data.update(cleaned)
         with _running(run):
@@ -683,11 +743,12 @@ def process_task_complete(
                     spiff_task.complete()
             except engine.WorkflowError as exc:
                 raise _failed(str(exc), exc.element) from exc
+        # Written with the state change in _sync (one UPDATE for the row).
         row.completed_by = actor
+        row.assignee = actor
         row.result = cleaned
         if row.claimed_at is None:
             row.claimed_at = run.now
-        ProcessTask.objects.filter(pk=row.pk).update(result=cleaned, claimed_at=row.claimed_at, assignee=actor)
         CaseEvent.objects.create(
             case=run.case,
             actor=actor,
@@ -704,7 +765,6 @@ def process_task_complete(
             channel=channel,
             changes={"task_completed": row.bpmn_id},
         )
-    row.refresh_from_db()
     return row
 
 
@@ -758,7 +818,9 @@ def process_timers_fire(*, now: datetime | None = None, limit: int = 200) -> int
     worker. Each process is one transaction; a failing one is marked and does not stop the others."""
     now = now or timezone.now()
     instance_ids = list(
-        ProcessTimer.objects.filter(fired_at__isnull=True, due_at__lte=now, instance__status=ProcessInstance.Status.RUNNING)
+        ProcessTimer.objects.filter(
+            fired_at__isnull=True, due_at__lte=now, instance__status=ProcessInstance.Status.RUNNING
+        )
         .order_by("due_at")
         .values_list("instance_id", flat=True)[:limit]
     )
@@ -782,9 +844,7 @@ def process_timers_fire(*, now: datetime | None = None, limit: int = 200) -> int
     return fired
 
 
-def handover_answer(
-    *, handover: Handover, status: str, reply: str, actor: User, channel: str
-) -> Handover:
+def handover_answer(*, handover: Handover, status: str, reply: str, actor: User, channel: str) -> Handover:
     """The receiving authority answers a hand-over (accepted, completed, declined); a final answer goes
     back to the sending case's process, which goes on."""
     if not access.can_access(actor, handover.to_authority_id):
@@ -835,20 +895,26 @@ def handover_answer(
 def process_cancel(*, case: Case, actor: User | None, channel: str) -> bool:
     """Stop the process of ``case`` (the case was closed by hand); open tasks are cancelled."""
     with transaction.atomic():
-        instance = ProcessInstance.objects.select_for_update().filter(
-            case=case, status=ProcessInstance.Status.RUNNING
-        ).first()
+        instance = (
+            ProcessInstance.objects.select_for_update()
+            .filter(case=case, status=ProcessInstance.Status.RUNNING)
+            .first()
+        )
         if instance is None:
             return False
         now = timezone.now()
-        ProcessTask.objects.filter(instance=instance, state__in=[ProcessTask.State.OPEN, ProcessTask.State.WAITING]).update(
-            state=ProcessTask.State.CANCELLED, completed_at=now
-        )
+        ProcessTask.objects.filter(
+            instance=instance, state__in=[ProcessTask.State.OPEN, ProcessTask.State.WAITING]
+        ).update(state=ProcessTask.State.CANCELLED, completed_at=now)
         ProcessTimer.objects.filter(instance=instance, fired_at__isnull=True).update(fired_at=now)
         instance.status = ProcessInstance.Status.CANCELLED
         instance.completed_at = now
         instance.save(update_fields=["status", "completed_at", "updated_at"])
         CaseEvent.objects.create(
-            case=case, actor=actor, kind=CaseEvent.Kind.PROCESS, status=case.status, detail={"cancelled": True}
+            case=case,
+            actor=actor,
+            kind=CaseEvent.Kind.PROCESS,
+            status=case.status,
+            detail={"cancelled": True},
         )
     return True

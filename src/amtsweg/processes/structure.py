@@ -180,6 +180,11 @@ class ProcessStructure(BaseModel):
         return [f for f in self.flows if f.target == node_id]
 
 
+def _line(element: etree._Element) -> int:
+    line: object = getattr(element, "sourceline", 0)
+    return line if isinstance(line, int) else 0
+
+
 def _local(tag: object) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 
@@ -193,7 +198,9 @@ def _camunda(element: etree._Element, name: str) -> str:
 
 
 def _property(element: etree._Element, name: str) -> str:
-    for prop in element.iterfind(f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}properties/{{{CAMUNDA_NS}}}property"):
+    for prop in element.iterfind(
+        f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}properties/{{{CAMUNDA_NS}}}property"
+    ):
         if (prop.get("name") or "").strip().lower() == name:
             return (prop.get("value") or "").strip()
     return ""
@@ -232,7 +239,7 @@ def read_structure(root: etree._Element) -> ProcessStructure:
     process = executable_process(root)
     process_id = process.get("id") or ""
     if not process_id:
-        raise StructureError("Der Prozess hat keine id.", "The process has no id.", line=process.sourceline or 0)
+        raise StructureError("Der Prozess hat keine id.", "The process has no id.", line=_line(process))
 
     lanes: list[str] = []
     lane_of: dict[str, str] = {}
@@ -282,7 +289,9 @@ def read_structure(root: etree._Element) -> ProcessStructure:
 
     has_diagram = any(True for _ in root.iter(f"{{{BPMNDI_NS}}}BPMNShape"))
     messages = {m.get("id"): (m.get("name") or m.get("id") or "") for m in root.iter(f"{{{BPMN_NS}}}message")}
-    nodes = [n.model_copy(update={"message": messages[n.message]}) if n.message in messages else n for n in nodes]
+    nodes = [
+        n.model_copy(update={"message": messages[n.message]}) if n.message in messages else n for n in nodes
+    ]
     return ProcessStructure(
         process_id=process_id,
         name=(process.get("name") or "").strip(),
@@ -341,7 +350,7 @@ def _read_container(
                 f"Ein Element {tag} hat keine id.",
                 f"An element {tag} has no id.",
                 element=tag,
-                line=child.sourceline or 0,
+                line=_line(child),
             )
         events: list[str] = []
         timer = message = ""
@@ -384,5 +393,6 @@ def _read_container(
         if tag == "callActivity" and child.get("calledElement"):
             called.append(child.get("calledElement") or "")
         if category == "subprocess" and tag != "callActivity":
-            _read_container(child, parent=element_id, lane_of=lane_of, nodes=nodes, flows=flows, called=called)
-
+            _read_container(
+                child, parent=element_id, lane_of=lane_of, nodes=nodes, flows=flows, called=called
+            )

@@ -15,7 +15,11 @@ HERE = Path(__file__).parent / "data"
 
 
 def publish_model(
-    world: World, xml: bytes, *, filename: str = "model.bpmn", supporting: list[tuple[str, bytes]] | None = None,
+    world: World,
+    xml: bytes,
+    *,
+    filename: str = "model.bpmn",
+    supporting: list[tuple[str, bytes]] | None = None,
     for_neuss: bool = False,
 ) -> ProcessVersion:
     version = process_version_import(

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from amtsweg.demo.applications import demo_applications_load
+from amtsweg.demo.processes import demo_processes_load
 from amtsweg.demo.services import demo_load
 
 
@@ -30,12 +31,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, full: bool | None, **options: Any) -> None:
         summary = demo_load(full_catalog=full)
         applications = demo_applications_load()
+        # After the demo cases: those are worked by hand; new applications run on the published processes.
+        processes = demo_processes_load()
         catalog = "vollständiger OZG/LeiKa-Katalog" if summary.full_catalog else "kuratierte Auswahl"
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo geladen: {summary.authorities} Behörden, {summary.services} Leistungen ({catalog}), "
                 f"{summary.offerings} Leistungsangebote, {applications.forms} Online-Formulare, "
-                f"{applications.cases} neue Demo-Vorgänge."
+                f"{applications.cases} neue Demo-Vorgänge, {processes.models} Prozessmodelle, "
+                f"{processes.historical_cases} historische Vorgänge für Prozessvergleich und -analyse."
             )
         )
         self.stdout.write("\nDemo-Zugänge (Passwort jeweils wie angegeben):")

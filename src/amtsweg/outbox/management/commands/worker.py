@@ -1,4 +1,5 @@
-"""``amtsweg worker``: run background tasks (outbox deliveries, documents) and the outbox recovery sweep.
+"""``amtsweg worker``: run background tasks (outbox deliveries, documents), the outbox recovery sweep and
+the process timers (deadlines, reminders, escalations) that are due.
 
 With the database task backend (the default) this is django-tasks-db's worker loop over all configured
 queues. A second thread runs :func:`outbox_recover` at start and every ``OUTBOX_SWEEP_SECONDS``, so a
@@ -62,12 +63,16 @@ class RecoverySweep(threading.Thread):
 
 
 def sweep() -> None:
-    try:
-        outbox_recover()
-    except (
-        Exception
-    ):  # the next sweep tries again; a locked or briefly unreachable database is no reason to stop
-        logger.exception("outbox recovery sweep failed")
+    """The periodic work: lost outbox messages, and process timers (deadlines, escalations) now due."""
+    from amtsweg.processes.services import process_timers_fire
+
+    for job in (outbox_recover, process_timers_fire):
+        try:
+            job()
+        except (
+            Exception
+        ):  # the next sweep tries again; a locked or briefly unreachable database is no reason to stop
+            logger.exception("periodic job %s failed", job.__name__)
 
 
 class Command(BaseCommand):
