@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import Http404
 
 from amtsweg.core.problems import Problem
@@ -23,6 +23,7 @@ from amtsweg.tenancy.access import Actor
 from amtsweg.tenancy.models import AuditEvent, Authority
 
 from .models import HandbookEntry, ProcessDefinition, ProcessVersion
+from .selectors import process_definitions_for
 from .steps import node_type_label, ordered_steps
 from .structure import Node
 
@@ -70,22 +71,10 @@ class HandbookStep:
 # --- reads ---------------------------------------------------------------------------------------
 
 
-def readable_definitions(user: Actor) -> QuerySet[ProcessDefinition]:
-    """Process models ``user`` may read: reference models, and the variants of every authority of the
-    alliances ``user`` works in (staff accounts only)."""
-    authorities = access.authorities_for(user)
-    if not authorities.exists():
-        return ProcessDefinition.objects.none()
-    alliances = authorities.values("alliance_id")
-    return ProcessDefinition.objects.filter(
-        Q(authority__isnull=True) | Q(authority__alliance_id__in=alliances)
-    )
-
-
 def handbook_definition_get(*, user: Actor, pk: int, authority: Authority | None = None) -> ProcessDefinition:
     """The process model ``pk`` if ``user`` may read it (seen from ``authority``'s back office: the
     reference models and the variants of that authority's alliance); :class:`Http404` otherwise."""
-    queryset = readable_definitions(user).select_related("service", "authority")
+    queryset = process_definitions_for(user)
     if authority is not None:
         queryset = queryset.filter(
             Q(authority__isnull=True) | Q(authority__alliance_id=authority.alliance_id)

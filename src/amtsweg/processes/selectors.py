@@ -12,23 +12,22 @@ from django.db.models import Q, QuerySet
 
 from amtsweg.tenancy import access
 from amtsweg.tenancy.access import Actor
+from amtsweg.tenancy.models import Authority
 
 from .models import Handover, ProcessDefinition, ProcessTask
-from .selectors_viewer import process_versions_for_user
 
 
 def process_definitions_for(user: Actor) -> QuerySet[ProcessDefinition]:
-    """The process models ``user`` may read (the same rule as their versions)."""
-    ids = process_versions_for_user(user).values("definition_id")
+    """The process models ``user`` may read: the reference models, and the variants of every authority
+    of the alliances ``user`` works in (the same rule as for their versions, see selectors_viewer)."""
     visible = access.visible_authority_ids(user)
+    if not visible:
+        return ProcessDefinition.objects.none()
+    alliances = Authority.objects.filter(pk__in=visible).values("alliance_id")
     return (
-        ProcessDefinition.objects.filter(
-            Q(pk__in=ids) | Q(authority_id__in=visible) | Q(authority__isnull=True)
-        )
+        ProcessDefinition.objects.filter(Q(authority__isnull=True) | Q(authority__alliance_id__in=alliances))
         .select_related("service", "authority")
         .order_by("service__name", "authority__name")
-        if visible
-        else ProcessDefinition.objects.none()
     )
 
 

@@ -13,6 +13,7 @@ from uuid import UUID
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -114,9 +115,9 @@ def process_list(request: HttpRequest, authority: Authority) -> HttpResponse:
     definitions = (
         process_definitions_for(request.user)
         .filter(service_id__in=service_ids)
-        .filter(authority__isnull=True)
-        | process_definitions_for(request.user).filter(service_id__in=service_ids, authority=authority)
-    ).prefetch_related("versions")
+        .filter(Q(authority__isnull=True) | Q(authority=authority))
+        .prefetch_related("versions")
+    )
     return render(
         request,
         "processes/staff_process_list.html",
