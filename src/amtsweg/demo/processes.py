@@ -595,7 +595,6 @@ def _load_history(
                         from_authority=authority,
                         to_authority=kreis,
                         subject="Prüfung gefährlicher Hund (§ 3 LHundG NRW)",
-                        reference=case.reference,
                         data=_handover_data(rng, name, authority),
                         status=Handover.Status.COMPLETED,
                         reply=HANDOVER_REPLY,

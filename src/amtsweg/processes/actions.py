@@ -232,7 +232,6 @@ def handover(*, run: Any, task: Any, params: dict[str, Any]) -> Outcome:
             to_authority=receiver,
             to_team=team,
             subject=_text(params, "subject")[:300],
-            reference=run.case.reference,
             data={k: v for k, v in data.items() if v is not None},
             created_at=run.now,
         )

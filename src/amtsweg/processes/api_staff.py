@@ -196,6 +196,7 @@ class HandoverSerializer(serializers.ModelSerializer[Handover]):
     from_authority = serializers.CharField(source="from_authority.name")
     to_authority = serializers.CharField(source="to_authority.name")
     to_team = serializers.CharField(source="to_team.name", allow_null=True, default=None)
+    reference = serializers.CharField(read_only=True, help_text="the sender's file reference")
 
     class Meta:
         model = Handover

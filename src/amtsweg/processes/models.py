@@ -368,7 +368,6 @@ class Handover(models.Model):
         verbose_name=_("an Team"),
     )
     subject = models.CharField(_("Betreff"), max_length=300)
-    reference = models.CharField(_("Aktenzeichen des Absenders"), max_length=40)
     data: models.JSONField[dict[str, Any]] = models.JSONField(
         _("übergebene Angaben"),
         default=dict,
@@ -397,11 +396,17 @@ class Handover(models.Model):
         indexes = [models.Index(fields=["to_authority", "status", "-created_at"], name="handover_inbox")]
 
     def __str__(self) -> str:
-        return f"{self.reference} → {self.to_authority_id}"
+        return f"{self.case_id} → {self.to_authority_id}"
 
     @property
     def is_open(self) -> bool:
         return self.status in (self.Status.OPEN, self.Status.ACCEPTED)
+
+    @property
+    def reference(self) -> str:
+        """The sender's file reference (read from the case, which is numbered at the end of the
+        submission that may already have handed it over)."""
+        return self.case.reference
 
 
 class HandbookEntry(models.Model):

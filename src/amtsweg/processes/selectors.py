@@ -57,7 +57,7 @@ def task_get_for_user(user: Actor, pk: UUID, *, channel: str) -> ProcessTask:
 
 def handovers_received(user: Actor, *, authority_id: int | None = None) -> QuerySet[Handover]:
     handovers = access.scope(Handover.objects.all(), user, via="to_authority").select_related(
-        "from_authority", "to_authority", "to_team"
+        "from_authority", "to_authority", "to_team", "case"
     )
     if authority_id is not None:
         handovers = handovers.filter(to_authority_id=authority_id)
@@ -67,7 +67,7 @@ def handovers_received(user: Actor, *, authority_id: int | None = None) -> Query
 def handover_get_for_user(user: Actor, pk: UUID, *, channel: str) -> Handover:
     """A hand-over the user's authority received; the sending case itself stays invisible."""
     return access.get_for_user(
-        Handover.objects.select_related("from_authority", "to_authority", "to_team"),
+        Handover.objects.select_related("from_authority", "to_authority", "to_team", "case"),
         user,
         channel=channel,
         via="to_authority",

@@ -475,15 +475,16 @@ def _sync(run: Run, workflow: BpmnWorkflow, open_rows: dict[UUID, ProcessTask]) 
     if timers:
         # A user task's deadline is the first timer attached to it.
         due = {t.bpmn_id: t.due_at for t in timers}
+        deadline: dict[str, datetime] = {}
+        for node in nodes.values():
+            if node.attached_to and node.id in due:
+                deadline[node.attached_to] = min(due[node.id], deadline.get(node.attached_to, due[node.id]))
         for row in new_rows:
-            for node in nodes.values():
-                if node.attached_to == row.bpmn_id and node.id in due and row.due_at is None:
-                    row.due_at = due[node.id]
+            row.due_at = row.due_at or deadline.get(row.bpmn_id)
         ProcessTimer.objects.bulk_create(timers, ignore_conflicts=True)
     if new_rows:
         ProcessTask.objects.bulk_create(new_rows, ignore_conflicts=True)
-    for handover in run.handovers:
-        handover.task_id = handover.task_id  # the row exists now
+    for handover in run.handovers:  # their task rows exist now
         handover.save(force_insert=True)
     run.handovers.clear()
     inbox = [r for r in new_rows if r.state == ProcessTask.State.OPEN and r.team_id]
@@ -628,7 +629,8 @@ def clean_task_data(
             if value in (True, "true", "on", "1", "yes", "ja"):
                 data[f.id] = True
             elif value in (False, "false", "0", "no", "nein", "", None):
-                if value is None and f.required and raw is not None and f.id not in raw and not _is_form(raw):
+                # An unticked checkbox is absent from a form post; a JSON client must say false.
+                if value is None and f.required and not _is_form(raw):
                     errors[f.id] = "Bitte ja oder nein angeben."
                     continue
                 data[f.id] = False

@@ -46,7 +46,6 @@ def _handover(w: World, a: Authority) -> str:
         from_authority=sender,
         to_authority=a,
         subject="Prüfung",
-        reference=case.reference,
         data={"remark": "x"},
         created_at=timezone.now(),
     )
