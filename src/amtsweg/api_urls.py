@@ -7,7 +7,9 @@ from amtsweg.cases import api as cases_api
 from amtsweg.catalog import api as catalog_api
 from amtsweg.forms import api as forms_api
 from amtsweg.notices import api as notices_api
+from amtsweg.identity import api as identity_api
 from amtsweg.outbox import api as outbox_api
+from amtsweg.payments import api as payments_api
 from amtsweg.processes import api as processes_api
 from amtsweg.tenancy import api as tenancy_api
 
@@ -22,4 +24,6 @@ urlpatterns = [
     *notices_api.urlpatterns,
     *outbox_api.urlpatterns,
     *processes_api.urlpatterns,
+    *identity_api.urlpatterns,
+    *payments_api.urlpatterns,
 ]

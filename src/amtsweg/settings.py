@@ -6,6 +6,7 @@ pointing to a file that holds the value (Docker/Kubernetes secrets).
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "amtsweg.cases",
     "amtsweg.notices",
     "amtsweg.processes",
+    "amtsweg.payments",
     "amtsweg.portal",
     "amtsweg.backoffice",
     "amtsweg.demo",
@@ -197,6 +199,12 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     }
 }
+# Passwords: Argon2id (RFC 9106) with the parameters in identity.hashers (stated in
+# docs/performance.md with the login figure); older hashes are upgraded at the next login.
+PASSWORD_HASHERS = [
+    "amtsweg.identity.hashers.AmtswegArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 # Login attempts per client address and per account within LOGIN_RATE_WINDOW seconds.
 LOGIN_RATE_LIMIT = int(env("AMTSWEG_LOGIN_RATE_LIMIT", "10"))
 LOGIN_RATE_WINDOW = int(env("AMTSWEG_LOGIN_RATE_WINDOW", "300"))
@@ -210,6 +218,30 @@ SEARCH_SYNONYMS_FILE = env("AMTSWEG_SEARCH_SYNONYMS_FILE", "")
 # Verification of notices (/verify/<code>) per client address: requests per window (seconds).
 NOTICE_VERIFY_RATE_LIMIT = int(env("AMTSWEG_NOTICE_VERIFY_RATE_LIMIT", "30"))
 NOTICE_VERIFY_RATE_WINDOW = int(env("AMTSWEG_NOTICE_VERIFY_RATE_WINDOW", "60"))
+
+# --- identity ----------------------------------------------------------------------------------
+# OpenID Connect issuers citizens may log in with (JSON list; fields in docs/identity.md).
+IDENTITY_OIDC_PROVIDERS: list[dict[str, Any]] = json.loads(env("AMTSWEG_OIDC_PROVIDERS", "[]"))
+# SAML 2.0 identity providers in the shape of BundID (JSON list; fields in docs/identity.md).
+IDENTITY_SAML_PROVIDERS: list[dict[str, Any]] = json.loads(env("AMTSWEG_SAML_PROVIDERS", "[]"))
+# The demo identity simulator (any name, any level) exists only in demo mode.
+IDENTITY_SIMULATOR = DEMO_MODE and env_bool("AMTSWEG_IDENTITY_SIMULATOR", True)
+# Local accounts log in only after confirming their e-mail address (link valid this many seconds).
+EMAIL_CONFIRMATION_SECONDS = int(env("AMTSWEG_EMAIL_CONFIRMATION_SECONDS", str(3 * 24 * 3600)))
+# Staff: TOTP second factor ("required" or "optional"), lockout and idle timeout.
+STAFF_TWO_FACTOR = env("AMTSWEG_STAFF_TWO_FACTOR", "required")
+STAFF_LOCKOUT_THRESHOLD = int(env("AMTSWEG_STAFF_LOCKOUT_THRESHOLD", "5"))
+STAFF_LOCKOUT_SECONDS = int(env("AMTSWEG_STAFF_LOCKOUT_SECONDS", "900"))
+STAFF_IDLE_SECONDS = int(env("AMTSWEG_STAFF_IDLE_SECONDS", "1800"))
+
+# --- payments ----------------------------------------------------------------------------------
+# The redirect e-payment provider (pmPayment/ePayBL style): JSON object with "url", "merchant_id",
+# "secret" (HMAC key) and optional "label"; empty: not offered (docs/payments.md).
+PAYMENT_EPAYMENT: dict[str, Any] = json.loads(env("AMTSWEG_EPAYMENT", "{}"))
+# Payment by invoice (bank transfer with GiroCode) is offered wherever the authority has an account.
+PAYMENT_INVOICE = env_bool("AMTSWEG_PAYMENT_INVOICE", True)
+# The demo payment simulator exists only in demo mode.
+PAYMENT_SIMULATOR = DEMO_MODE and env_bool("AMTSWEG_PAYMENT_SIMULATOR", True)
 
 # --- API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK: dict[str, Any] = {

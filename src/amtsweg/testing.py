@@ -13,12 +13,18 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from amtsweg.catalog.models import Lebenslage, Service, ServiceOffering, Themenfeld
+from amtsweg.identity.assurance import Assurance
+from amtsweg.identity.levels import TrustLevel
 from amtsweg.identity.models import User
 from amtsweg.tenancy.models import Alliance, Authority, Membership, Office, PostcodeArea, Team
 
 PASSWORD = "Amtsweg-Test-2026!"  # noqa: S105  (test accounts only)
+# Logins for service-level tests that submit directly (the login itself is tested in identity).
+PASSWORD_LOGIN = Assurance(TrustLevel.NORMAL, "local")
+EID_LOGIN = Assurance(TrustLevel.HIGH, "test-eid")
 
 
 @dataclass
@@ -41,7 +47,12 @@ class World:
 
 def make_user(email: str, *, kind: str = User.Kind.STAFF, first: str = "", last: str = "") -> User:
     return User.objects.create_user(
-        email=email, password=PASSWORD, kind=kind, first_name=first, last_name=last
+        email=email,
+        password=PASSWORD,
+        kind=kind,
+        first_name=first,
+        last_name=last,
+        email_verified_at=timezone.now(),
     )
 
 

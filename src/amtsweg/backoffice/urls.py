@@ -3,8 +3,10 @@ from django.urls import path
 
 from amtsweg.cases import urls as cases_urls
 from amtsweg.forms import urls as forms_urls
+from amtsweg.identity import urls as identity_urls
 from amtsweg.notices import urls as notices_urls
 from amtsweg.outbox import urls as outbox_urls
+from amtsweg.payments import urls as payments_urls
 from amtsweg.processes import urls as processes_urls
 
 from . import views
@@ -13,6 +15,7 @@ app_name = "backoffice"
 urlpatterns = [
     path("anmelden/", views.LoginView.as_view(), name="login"),
     path("abmelden/", auth_views.LogoutView.as_view(next_page="backoffice:login"), name="logout"),
+    *identity_urls.backoffice_patterns,  # before the "<ags>/" pages: fixed paths win
     path("", views.home, name="home"),
     path("<str:ags>/", views.dashboard, name="dashboard"),
     path("<str:ags>/leistungen/", views.offering_list, name="offerings"),
@@ -24,4 +27,5 @@ urlpatterns = [
     *notices_urls.backoffice_patterns,
     *outbox_urls.backoffice_patterns,
     *processes_urls.backoffice_patterns,
+    *payments_urls.backoffice_patterns,
 ]

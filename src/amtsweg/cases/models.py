@@ -99,6 +99,17 @@ class Submission(models.Model):
     data: models.JSONField[dict[str, Any]] = models.JSONField(_("Antragsdaten"))
     data_sha256 = models.CharField(_("Prüfsumme der Daten"), max_length=64)
     channel = models.CharField(_("Kanal"), max_length=10, help_text=_("web oder api"))
+    # How the applicant proved who they are when submitting (identity.assurance), shown to staff.
+    trust_level = models.CharField(_("Vertrauensniveau der Anmeldung"), max_length=16, default="normal")
+    login_method = models.CharField(_("Anmeldeverfahren"), max_length=60, blank=True)
+    organisation = models.ForeignKey(
+        "identity.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="submissions",
+        verbose_name=_("für die Organisation"),
+    )
     submitted_at = models.DateTimeField(_("eingereicht am"), auto_now_add=True)
 
     class Meta:

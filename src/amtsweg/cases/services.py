@@ -21,7 +21,10 @@ from django.utils import timezone
 from amtsweg.catalog.models import Service, ServiceOffering
 from amtsweg.core.problems import Problem
 from amtsweg.forms.models import Draft, FormVersion
+from amtsweg.identity.assurance import Assurance
+from amtsweg.identity.levels import TrustLevel, highest
 from amtsweg.identity.models import User
+from amtsweg.identity.selectors import organisation_for
 from amtsweg.outbox.services import OutboxRequest, outbox_enqueue, outbox_enqueue_many
 from amtsweg.tenancy import access
 from amtsweg.tenancy.models import AuditEvent, Authority, Team
@@ -46,6 +49,13 @@ class InvalidSubmission(Problem):
 
     status_code = 422
     code = "invalid-answers"
+
+
+class TrustLevelTooLow(Problem):
+    """The applicant's login is weaker than the service (or form) requires: log in more strongly first."""
+
+    status_code = 403
+    code = "trust-level-too-low"
 
 
 class TransitionNotAllowed(Problem):
@@ -101,8 +111,12 @@ def _status_for_phase(statuses: Sequence[StatusDefinition], phase: str) -> Statu
 # --- submission --------------------------------------------------------------------------------
 
 
-def submission_submit(*, draft: Draft, actor: User, channel: str) -> Submission:
+def submission_submit(*, draft: Draft, actor: User, channel: str, assurance: Assurance) -> Submission:
     """Submit ``draft``: validate it once more, store the submission and create the case.
+
+    ``assurance`` is how the applicant logged in (``identity.assurance.assurance_of``): below the
+    level the service and its form need, nothing is stored (``TrustLevelTooLow``, the caller asks
+    for a stronger login); otherwise level and method are recorded on the submission.
 
     Atomic and idempotent: the draft row is locked first, so a double click, a retry after a
     timeout or twenty concurrent requests produce exactly one submission and one case; every
@@ -116,7 +130,7 @@ def submission_submit(*, draft: Draft, actor: User, channel: str) -> Submission:
     if draft.applicant_id != actor.pk:
         raise PermissionDenied
     with transaction.atomic():
-        locked = Draft.objects.select_for_update().select_related("form_version").get(pk=draft.pk)
+        locked = Draft.objects.select_for_update().select_related("form_version", "service").get(pk=draft.pk)
         if locked.submitted_at is not None:
             return Submission.objects.select_related("case").get(draft=locked)
         version: FormVersion = locked.form_version
@@ -130,6 +144,16 @@ def submission_submit(*, draft: Draft, actor: User, channel: str) -> Submission:
                 "The application is not complete yet. Please check the marked answers.",
                 extra={"errors": errors},
             )
+        needed = highest(locked.service.required_trust_level, version.parsed.trust_level or TrustLevel.NONE)
+        if not assurance.satisfies(needed):
+            raise TrustLevelTooLow(
+                f"Für diese Leistung ist eine Anmeldung mit dem Vertrauensniveau „{needed.label}“ nötig. "
+                "Bitte melden Sie sich mit einem passenden Verfahren an (z. B. Online-Ausweis).",
+                f"This service needs a login at trust level '{needed.value}'. Please log in with a "
+                "suitable method (e.g. the online ID card).",
+                extra={"required": needed.value, "current": assurance.level.value},
+            )
+        organisation = organisation_for(actor, assurance.organisation_id)
         offering = (
             ServiceOffering.objects.select_related("authority", "service")
             .filter(service_id=locked.service_id, authority_id=locked.authority_id, enabled=True)
@@ -149,6 +173,9 @@ def submission_submit(*, draft: Draft, actor: User, channel: str) -> Submission:
             data=data,
             data_sha256=hashlib.sha256(canonical.encode()).hexdigest(),
             channel=channel,
+            trust_level=assurance.level.value,
+            login_method=assurance.method,
+            organisation=organisation,
         )
         case = _case_create(submission=submission, offering=offering, draft=locked, actor=actor)
         # Only files the submitted answers refer to become part of the case; an upload to a field

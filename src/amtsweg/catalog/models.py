@@ -6,19 +6,11 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from amtsweg.identity.levels import TrustLevel
 from amtsweg.tenancy.models import Authority, Office
 
 leika_key_validator = RegexValidator(r"^\d{14}$", _("Der LeiKa-Schlüssel hat genau 14 Ziffern."))
 ozg_id_validator = RegexValidator(r"^\d{1,6}$", _("Die OZG-ID besteht aus bis zu 6 Ziffern."))
-
-
-class TrustLevel(models.TextChoices):
-    """Trust level (Vertrauensniveau) per BSI TR-03107-1 with the eIDAS level it corresponds to."""
-
-    NONE = "none", _("keine Anmeldung nötig")
-    NORMAL = "normal", _("normal (eIDAS niedrig)")
-    SUBSTANTIAL = "substantiell", _("substantiell (eIDAS substanziell)")
-    HIGH = "hoch", _("hoch (eIDAS hoch)")
 
 
 class Themenfeld(models.Model):

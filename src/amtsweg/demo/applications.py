@@ -22,12 +22,16 @@ from amtsweg.catalog.models import Service, ServiceOffering
 from amtsweg.forms import services as form_services
 from amtsweg.forms.models import Draft, FormVersion
 from amtsweg.forms.schema import FormSchema
+from amtsweg.identity.assurance import Assurance
+from amtsweg.identity.levels import TrustLevel
 from amtsweg.identity.models import User
 from amtsweg.notices.models import NoticeTemplate
 from amtsweg.tenancy.models import Authority, Team
 
 DATA = Path(__file__).resolve().parent / "data"
 CHANNEL = "cli"
+# The demo applicants logged in with the identity simulator at the highest level.
+DEMO_EID = Assurance(TrustLevel.HIGH, "demo")
 
 # service → where its form comes from
 DEMO_FORMS: dict[str, str] = {
@@ -136,7 +140,9 @@ def _demo_cases(citizen: User) -> int:
             data=answers[answer_key],
             completed_steps=[step.key for step in version.parsed.steps],
         )
-        case = case_services.submission_submit(draft=draft, actor=citizen, channel=CHANNEL).case
+        case = case_services.submission_submit(
+            draft=draft, actor=citizen, channel=CHANNEL, assurance=DEMO_EID
+        ).case
         worker = caseworkers[ags]
         if state in {"claimed", "waiting", "decided"}:
             case = case_services.case_claim(case=case, actor=worker, channel=CHANNEL)

@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from amtsweg.catalog.models import Service
 from amtsweg.core.api import CHANNEL_API, IsCitizenAccount, citizen_of
 from amtsweg.core.problems import NotFoundProblem, Problem
+from amtsweg.identity.assurance import assurance_of
 from amtsweg.identity.models import User
 from amtsweg.tenancy.responsibility import responsibility_resolve
 
@@ -354,7 +355,9 @@ class ApplicationSubmit(APIView):
         draft = _draft(request, pk)
         _idempotency_check(request, draft)
         # Incomplete answers raise InvalidSubmission (422, code "invalid-answers", with "errors").
-        submission = submission_submit(draft=draft, actor=user, channel=CHANNEL_API)
+        submission = submission_submit(
+            draft=draft, actor=user, channel=CHANNEL_API, assurance=assurance_of(request)
+        )
         case = getattr(submission, "case", None)
         body = {
             "id": draft.id,

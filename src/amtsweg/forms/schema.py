@@ -222,6 +222,9 @@ class FormSchema(BaseModel):
     title: Text
     intro: Text | None = None
     steps: list[Step] = Field(min_length=1)
+    # The form may need a stronger login than its service (e.g. a form that asks for account data);
+    # the stricter of the two applies (identity.levels.highest).
+    trust_level: Literal["none", "normal", "substantiell", "hoch"] | None = None
     unsupported: list[Unsupported] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -35,6 +35,7 @@ from amtsweg.cases.documents import UploadRejected, document_response
 from amtsweg.cases.models import Document
 from amtsweg.catalog.models import Service
 from amtsweg.core.problems import Problem
+from amtsweg.identity.assurance import assurance_of
 from amtsweg.identity.models import User
 from amtsweg.tenancy.responsibility import responsibility_resolve
 
@@ -554,7 +555,7 @@ def draft_submit(request: HttpRequest, user: User, draft_id: uuid.UUID) -> HttpR
     errors: dict[str, Any] = {}
     try:
         # Validates everything once more inside its transaction: the one final gate.
-        submission_submit(draft=draft, actor=user, channel=CHANNEL)
+        submission_submit(draft=draft, actor=user, channel=CHANNEL, assurance=assurance_of(request))
     except Problem as problem:
         found = problem.extra.get("errors")
         errors = found if isinstance(found, dict) and found else {"": [problem.localized()]}

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class IdentityConfig(AppConfig):
     name = "amtsweg.identity"
     verbose_name = _("Identität und Konten")
+
+    def ready(self) -> None:
+        # The login plug-ins register their methods (identity.methods); each reads its own settings.
+        from . import local, oidc, saml, simulator
+
+        for plugin in (local, oidc, saml, simulator):
+            plugin.register_methods()

@@ -6,6 +6,7 @@ from amtsweg.cases import urls as cases_urls
 from amtsweg.forms import urls as forms_urls
 from amtsweg.identity import urls as identity_urls
 from amtsweg.notices import urls as notices_urls
+from amtsweg.payments import urls as payments_urls
 
 from . import views
 
@@ -25,4 +26,5 @@ urlpatterns = [
     *forms_urls.portal_patterns,
     *cases_urls.portal_patterns,
     *notices_urls.portal_patterns,
+    *payments_urls.portal_patterns,
 ]

@@ -19,7 +19,7 @@ from amtsweg.forms.schema import FieldType, FormField, FormSchema, Step, text
 from amtsweg.identity.models import User
 from amtsweg.notices.models import NoticeTemplate
 from amtsweg.tenancy.models import Authority
-from amtsweg.testing import World
+from amtsweg.testing import EID_LOGIN, World
 
 SCHEMA = FormSchema(
     title=text("Meldebescheinigung beantragen", "Apply for a certificate of registration"),
@@ -146,7 +146,7 @@ def submit_case(
         document.save(update_fields=["field_key"])
         draft.data = {**draft.data, "proof": [str(document.pk)]}
         draft.save(update_fields=["data"])
-    submission = submission_submit(draft=draft, actor=applicant, channel="web")
+    submission = submission_submit(draft=draft, actor=applicant, channel="web", assurance=EID_LOGIN)
     return Case.objects.get(submission=submission)
 
 

@@ -22,7 +22,7 @@ from amtsweg.forms.models import Draft, FormDefinition, FormVersion
 from amtsweg.forms.schema import FieldType, FormField, FormSchema, Option, Step, text
 from amtsweg.identity.models import User
 from amtsweg.tenancy.models import Authority
-from amtsweg.testing import make_user
+from amtsweg.testing import EID_LOGIN, make_user
 
 SCHEMA = FormSchema(
     title=text("Meldebescheinigung beantragen", "Apply for a certificate of registration"),
@@ -115,7 +115,7 @@ def submitted_case(
     """A case at ``authority``, submitted by ``citizen`` through the real submission service."""
     ensure_default_status_model()
     draft = open_draft(citizen=citizen, service=service, authority=authority, data=data)
-    submission = submission_submit(draft=draft, actor=citizen, channel="web")
+    submission = submission_submit(draft=draft, actor=citizen, channel="web", assurance=EID_LOGIN)
     return Case.objects.select_related("authority", "service").get(submission=submission)
 
 

@@ -46,7 +46,7 @@ from amtsweg.core.problems import Problem
 from amtsweg.notices.models import Notice
 from amtsweg.outbox.models import OutboxMessage
 from amtsweg.tenancy.models import AuditEvent, Team
-from amtsweg.testing import World, make_user, make_world
+from amtsweg.testing import EID_LOGIN, World, make_user, make_world
 
 from . import factories
 
@@ -76,8 +76,8 @@ def test_submission_creates_numbered_case_in_the_team_inbox(world: World) -> Non
 
 def test_submitting_the_same_draft_again_returns_the_same_submission(world: World) -> None:
     draft = factories.make_draft(world)
-    first = submission_submit(draft=draft, actor=world.citizen, channel="web")
-    again = submission_submit(draft=draft, actor=world.citizen, channel="api")
+    first = submission_submit(draft=draft, actor=world.citizen, channel="web", assurance=EID_LOGIN)
+    again = submission_submit(draft=draft, actor=world.citizen, channel="api", assurance=EID_LOGIN)
     assert first.pk == again.pk
     assert Case.objects.count() == 1 and Submission.objects.count() == 1
 
@@ -85,7 +85,7 @@ def test_submitting_the_same_draft_again_returns_the_same_submission(world: Worl
 def test_invalid_draft_stores_nothing_and_uses_no_number(world: World) -> None:
     draft = factories.make_draft(world, data={"given_name": "Clara"})
     with pytest.raises(InvalidSubmission) as raised:
-        submission_submit(draft=draft, actor=world.citizen, channel="web")
+        submission_submit(draft=draft, actor=world.citizen, channel="web", assurance=EID_LOGIN)
     assert "family_name" in str(raised.value.extra["errors"])
     assert not Case.objects.exists() and not Submission.objects.exists()
     assert factories.submit_case(world).number == 1  # the failed attempt left no gap
@@ -95,7 +95,7 @@ def test_another_citizens_draft_cannot_be_submitted(world: World) -> None:
     draft = factories.make_draft(world)
     other = make_user("eve@example.org", kind="citizen")
     with pytest.raises(PermissionDenied):
-        submission_submit(draft=draft, actor=other, channel="web")
+        submission_submit(draft=draft, actor=other, channel="web", assurance=EID_LOGIN)
     assert not Case.objects.exists()
 
 
@@ -142,7 +142,8 @@ def test_twenty_concurrent_submissions_of_one_draft_make_one_case(threaded_world
     world = threaded_world
     draft = factories.make_draft(world)
     results, errors = _in_threads(
-        20, lambda _i: submission_submit(draft=draft, actor=world.citizen, channel="web").pk
+        20,
+        lambda _i: submission_submit(draft=draft, actor=world.citizen, channel="web", assurance=EID_LOGIN).pk,
     )
     assert not errors, errors
     assert len(set(results)) == 1
@@ -157,7 +158,10 @@ def test_concurrent_submissions_get_gap_free_unique_numbers(threaded_world: Worl
     world = threaded_world
     drafts = [factories.make_draft(world) for _ in range(20)]
     _results, errors = _in_threads(
-        20, lambda i: submission_submit(draft=drafts[i], actor=world.citizen, channel="web").pk
+        20,
+        lambda i: (
+            submission_submit(draft=drafts[i], actor=world.citizen, channel="web", assurance=EID_LOGIN).pk
+        ),
     )
     assert not errors, errors
     numbers = sorted(

@@ -9,8 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from amtsweg.catalog.importers import CatalogImportError, catalog_import
-from amtsweg.catalog.models import Lebenslage, OzgService, Service, Themenfeld, TrustLevel
+from amtsweg.catalog.models import Lebenslage, OzgService, Service, Themenfeld
 from amtsweg.core.text import german_slugify
+from amtsweg.identity.levels import TrustLevel
 from amtsweg.testing import shared_data
 
 pytestmark = pytest.mark.django_db

@@ -6,6 +6,7 @@ from amtsweg.forms.models import FormDefinition, FormVersion
 from amtsweg.forms.schema import FieldType, FormField, FormSchema, Step, Text
 from amtsweg.tenancy.models import Authority
 from amtsweg.testing import (
+    EID_LOGIN,
     NEUSS_ADMINS,
     Route,
     World,
@@ -175,7 +176,7 @@ def _citizen_draft(w: World, a: Authority, *, submitted: bool = False) -> Draft:
         if submitted:
             from amtsweg.cases.services import submission_submit
 
-            submission_submit(draft=draft, actor=w.citizen, channel="web")
+            submission_submit(draft=draft, actor=w.citizen, channel="web", assurance=EID_LOGIN)
             draft.refresh_from_db()
         cache[(a.pk, submitted)] = draft
     return cache[(a.pk, submitted)]

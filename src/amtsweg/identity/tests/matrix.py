@@ -5,6 +5,8 @@ Not authority data: every role reaches them; logged-in citizens are sent on to "
 
 from amtsweg.testing import Route, public
 
+from . import matrix_oidc, matrix_saml, matrix_staff
+
 
 def anonymous_or_staff_see_it(role: str, target: str) -> set[int]:
     """A logged-in citizen is sent on to "Mein Konto" (302); everyone else sees the form."""
@@ -21,3 +23,4 @@ ROUTES: list[Route] = [
     Route("portal:register_done", lambda w, a: "/konto/registrieren/fertig/", public),
     Route("portal:logout", lambda w, a: "/konto/abmelden/", redirects, method="post"),
 ]
+ROUTES += [*matrix_oidc.ROUTES, *matrix_saml.ROUTES, *matrix_staff.ROUTES]
