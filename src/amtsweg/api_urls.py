@@ -6,8 +6,8 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, 
 from amtsweg.cases import api as cases_api
 from amtsweg.catalog import api as catalog_api
 from amtsweg.forms import api as forms_api
-from amtsweg.notices import api as notices_api
 from amtsweg.identity import api as identity_api
+from amtsweg.notices import api as notices_api
 from amtsweg.outbox import api as outbox_api
 from amtsweg.payments import api as payments_api
 from amtsweg.processes import api as processes_api
