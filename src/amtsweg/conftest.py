@@ -40,3 +40,10 @@ def _default_language() -> Iterator[None]:
 
     with translation.override(settings.LANGUAGE_CODE):
         yield
+
+
+@pytest.fixture
+def password_only_staff_login(settings: SettingsWrapper) -> None:
+    """Staff log in with the password alone (browser tests of other features); the two-factor login
+    itself is tested in identity/tests/test_staff*."""
+    settings.STAFF_TWO_FACTOR = "optional"

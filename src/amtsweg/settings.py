@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "amtsweg.identity.staff.StaffIdleTimeoutMiddleware",  # staff sessions end after STAFF_IDLE_SECONDS idle
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "amtsweg.core.middleware.RequestGuardMiddleware",
@@ -98,6 +99,10 @@ MIDDLEWARE = [
 ROOT_URLCONF = "amtsweg.urls"
 WSGI_APPLICATION = "amtsweg.wsgi.application"
 AUTH_USER_MODEL = "identity.User"
+AUTHENTICATION_BACKENDS = [
+    "amtsweg.identity.staff.StaffLockoutBackend",  # first: a locked staff account stops here, on every form
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "backoffice:login"
 LOGIN_REDIRECT_URL = "backoffice:home"
 
@@ -240,6 +245,8 @@ STAFF_IDLE_SECONDS = int(env("AMTSWEG_STAFF_IDLE_SECONDS", "1800"))
 PAYMENT_EPAYMENT: dict[str, Any] = json.loads(env("AMTSWEG_EPAYMENT", "{}"))
 # Payment by invoice (bank transfer with GiroCode) is offered wherever the authority has an account.
 PAYMENT_INVOICE = env_bool("AMTSWEG_PAYMENT_INVOICE", True)
+# Hour (local time) of the nightly comparison of open payments with the provider's status.
+PAYMENT_CHECK_HOUR = int(env("AMTSWEG_PAYMENT_CHECK_HOUR", "2"))
 # The demo payment simulator exists only in demo mode.
 PAYMENT_SIMULATOR = DEMO_MODE and env_bool("AMTSWEG_PAYMENT_SIMULATOR", True)
 
@@ -295,6 +302,8 @@ LOGGING = {
         "weasyprint.progress": {"level": "WARNING"},  # one line per rendering step otherwise
         "fontTools": {"level": "WARNING"},
         "spiff": {"level": "WARNING"},  # SpiffWorkflow logs every task state change at INFO
+        "saml2": {"level": "WARNING"},  # pysaml2 logs NameIDs and attribute values at INFO/DEBUG
+        "xmlschema": {"level": "WARNING"},  # pysaml2's schema loading, once per process
     },
 }
 

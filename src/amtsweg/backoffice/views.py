@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from amtsweg.catalog.models import ServiceOffering
 from amtsweg.catalog.services import offering_update
 from amtsweg.core.problems import Problem
+from amtsweg.identity import views_staff
 from amtsweg.identity.models import User
 from amtsweg.tenancy import access
 from amtsweg.tenancy.models import AuditEvent, Authority, Team
@@ -31,9 +33,16 @@ SESSION_AUTHORITY = "backoffice_authority"
 
 
 class LoginView(auth_views.LoginView):
+    """Staff login, first step: e-mail and password; the second factor follows (``identity.views_staff``)."""
+
     template_name = "backoffice/login.html"
     authentication_form = StaffLoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        assert isinstance(user, User)
+        return views_staff.after_password(self.request, user=user, next_url=self.get_success_url())
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:

@@ -110,7 +110,13 @@ def case_get_for_user(*, user: User, pk: int, channel: str, authority: Authority
     With ``authority``, the case must also belong to it (the back office's URLs name the authority).
     """
     queryset = Case.objects.select_related(
-        "authority", "service", "team", "assignee", "applicant", "submission__form_version"
+        "authority",
+        "service",
+        "team",
+        "assignee",
+        "applicant",
+        "submission__form_version",
+        "submission__organisation",
     )
     if authority is not None:
         queryset = queryset.filter(authority=authority)

@@ -10,6 +10,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from amtsweg.identity.levels import LEVELS, TrustLevel
+
 from .models import OPEN_PHASES, Case, CaseEvent, CaseNote, Document, InformationRequest, StatusDefinition
 from .selectors import MAX_LIMIT, PHASE_ORDER, CaseDetail, InboxSort, InboxView
 
@@ -245,6 +247,19 @@ class NoteSerializer(serializers.ModelSerializer[CaseNote]):
         return _name(note.author) or ""
 
 
+class ApplicantIdentitySerializer(serializers.Serializer[Any]):
+    """How the applicant proved who they are when submitting, and whom they acted for."""
+
+    trust_level = serializers.CharField(help_text="TR-03107-1 level: none, normal, substantiell, hoch")
+    eidas_level = serializers.CharField(help_text="the eIDAS level of assurance it corresponds to")
+    login_method = serializers.CharField(
+        help_text="key of the login method, e.g. local, oidc:<name>, saml:<name>"
+    )
+    organisation = serializers.DictField(
+        allow_null=True, help_text="name and identifier of the organisation the applicant acted for"
+    )
+
+
 class CaseDetailSerializer(CaseListSerializer):
     """A case with its submitted data, documents, history, requests, notices and next statuses.
 
@@ -258,10 +273,12 @@ class CaseDetailSerializer(CaseListSerializer):
     history = serializers.SerializerMethodField()
     information_requests = serializers.SerializerMethodField()
     notices = serializers.SerializerMethodField()
+    identity = serializers.SerializerMethodField(help_text="null for imported cases")
 
     class Meta(CaseListSerializer.Meta):
         fields = [
             *CaseListSerializer.Meta.fields,
+            "identity",
             "answers",
             "form_version",
             "allowed_statuses",
@@ -275,6 +292,23 @@ class CaseDetailSerializer(CaseListSerializer):
     def detail(self) -> CaseDetail:
         detail: CaseDetail = self.context["detail"]
         return detail
+
+    @extend_schema_field(ApplicantIdentitySerializer(allow_null=True))
+    def get_identity(self, case: Case) -> dict[str, Any] | None:
+        submission = case.submission
+        if submission is None:
+            return None
+        organisation = submission.organisation
+        return {
+            "trust_level": submission.trust_level,
+            "eidas_level": LEVELS[TrustLevel(submission.trust_level)].eidas
+            if submission.trust_level in TrustLevel.values
+            else "",
+            "login_method": submission.login_method,
+            "organisation": {"name": organisation.name, "identifier": organisation.identifier}
+            if organisation
+            else None,
+        }
 
     @extend_schema_field(serializers.DictField(allow_null=True))
     def get_answers(self, case: Case) -> dict[str, Any] | None:

@@ -125,6 +125,7 @@ def submission_submit(*, draft: Draft, actor: User, channel: str, assurance: Ass
     # Imported here: forms.services imports cases.documents, which imports this module's models.
     from amtsweg.forms.engine import clean_all
     from amtsweg.forms.services import draft_uploads
+    from amtsweg.payments.services import payment_required_check, payments_attach
     from amtsweg.processes.services import process_start  # processes depend on cases' models
 
     if draft.applicant_id != actor.pk:
@@ -153,6 +154,7 @@ def submission_submit(*, draft: Draft, actor: User, channel: str, assurance: Ass
                 "suitable method (e.g. the online ID card).",
                 extra={"required": needed.value, "current": assurance.level.value},
             )
+        payment_required_check(locked)  # a fee due before submission must be paid (or waived) first
         organisation = organisation_for(actor, assurance.organisation_id)
         offering = (
             ServiceOffering.objects.select_related("authority", "service")
@@ -178,6 +180,7 @@ def submission_submit(*, draft: Draft, actor: User, channel: str, assurance: Ass
             organisation=organisation,
         )
         case = _case_create(submission=submission, offering=offering, draft=locked, actor=actor)
+        payments_attach(locked, case)
         # Only files the submitted answers refer to become part of the case; an upload to a field
         # that is hidden now stays with the draft.
         referenced = [pk for pk in uploads if pk in canonical]

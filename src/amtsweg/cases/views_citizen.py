@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from amtsweg.cases.documents import document_response
 from amtsweg.core.problems import Problem
 from amtsweg.identity.models import User
+from amtsweg.identity.selectors import identity_summary
 from amtsweg.identity.views import citizen_required
 
 from . import selectors_citizen as selectors
@@ -72,6 +73,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "open_requests": list(selectors.open_information_requests_for_citizen(user=user)[:20]),
             "recent_cases": recent,
             "draft_count": selectors.drafts_open_for_citizen(user=user).count(),
+            "identity": identity_summary(request, user),
             "breadcrumbs": _crumbs(),
         },
     )

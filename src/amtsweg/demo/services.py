@@ -13,14 +13,19 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
 from amtsweg.catalog.models import ResponsibilityOverride, Service, ServiceOffering
-from amtsweg.identity.models import User
+from amtsweg.identity import simulator
+from amtsweg.identity.levels import TrustLevel
+from amtsweg.identity.models import ExternalIdentity, TotpDevice, User
+from amtsweg.identity.staff import totp_enrol_demo
 from amtsweg.tenancy.models import Alliance, Authority, Membership, Office, OpeningHours, Team
 
 DATA = Path(__file__).resolve().parent / "data"
 POSTCODES = Path(__file__).resolve().parent.parent / "tenancy" / "data" / "postcodes_rhein_kreis_neuss.csv"
 DEMO_PASSWORD = "amtsweg-demo"  # noqa: S105  (printed on purpose: demo logins)
+DEMO_CITIZEN_EMAIL = "buerger@demo.amtsweg.de"
 _WEEKDAYS = {"Mo": 0, "Di": 1, "Mi": 2, "Do": 3, "Fr": 4, "Sa": 5, "So": 6}
 
 # OZG maturity per service in the towns (default) and exceptions per town; realistic, not official.
@@ -257,6 +262,18 @@ def demo_load(*, full_catalog: bool | None = None) -> DemoSummary:
                 kind=person["kind"],
                 first_name=person["first"],
                 last_name=person["last"],
+                email_verified_at=timezone.now(),
+            )
+        if user.is_staff_account and settings.DEMO_MODE and not TotpDevice.objects.filter(user=user).exists():
+            # The real two-step staff login, with the current code shown on the code page (demo only).
+            totp_enrol_demo(user=user)
+        if person["email"] == DEMO_CITIZEN_EMAIL:
+            # The simulator's first persona is this citizen, so the demo's applications are theirs.
+            ExternalIdentity.objects.get_or_create(
+                method=simulator.KEY,
+                issuer=simulator.ISSUER,
+                subject=simulator.PERSONAS[0].key,
+                defaults={"user": user, "level": TrustLevel.HIGH.value},
             )
         for ags, role in person.get("memberships", []):
             Membership.objects.update_or_create(user=user, authority=by_ags[ags], defaults={"role": role})

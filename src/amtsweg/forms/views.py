@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -36,7 +37,9 @@ from amtsweg.cases.models import Document
 from amtsweg.catalog.models import Service
 from amtsweg.core.problems import Problem
 from amtsweg.identity.assurance import assurance_of
+from amtsweg.identity.levels import TrustLevel, describe, highest
 from amtsweg.identity.models import User
+from amtsweg.identity.views import step_up_url
 from amtsweg.tenancy.responsibility import responsibility_resolve
 
 from . import engine, rendering, services
@@ -178,6 +181,14 @@ def draft_start(request: HttpRequest, user: User, leika_key: str) -> HttpRespons
         responsibility = responsibility_resolve(service=service, ags=ags)
         authority = responsibility.authority
         if request.method == "POST":
+            version = published_form_for(service=service, authority=authority)
+            form_level = version.parsed.trust_level if version else None
+            needed = highest(service.required_trust_level, form_level or TrustLevel.NONE)
+            if not assurance_of(request).satisfies(needed):
+                start_url = (
+                    reverse("portal:draft_start", args=[service.leika_key]) + "?" + urlencode({"ags": ags})
+                )
+                return redirect(step_up_url(start_url, needed))
             draft = services.draft_start(service=service, authority=authority, applicant=user)
             return redirect(
                 _step_url(draft, draft.current_step) if draft.current_step else reverse("portal:drafts")
@@ -186,6 +197,9 @@ def draft_start(request: HttpRequest, user: User, leika_key: str) -> HttpRespons
         return _problem_page(request, problem)
     # Without an (enabled) offering the authority takes no online applications, whatever forms exist.
     version = published_form_for(service=service, authority=authority) if responsibility.offering else None
+    needed = highest(
+        service.required_trust_level, (version.parsed.trust_level if version else None) or "none"
+    )
     existing = [
         draft
         for draft in services.drafts_open_for_applicant(applicant=user).filter(
@@ -201,6 +215,9 @@ def draft_start(request: HttpRequest, user: User, leika_key: str) -> HttpRespons
             "ags": ags,
             "schema": version.parsed if version else None,
             "existing": existing,
+            "needed_level": needed,
+            "needed_text": describe(needed),
+            "needs_step_up": not assurance_of(request).satisfies(needed),
             "breadcrumbs": [
                 (_("Startseite"), reverse("portal:home")),
                 (service.name, reverse("portal:service", args=[service.leika_key]) + f"?ags={ags}"),
@@ -510,6 +527,8 @@ def _without_id(value: Any, document_id: str) -> Any:
 
 
 def _review_context(draft: Draft, errors: dict[str, list[str]]) -> dict[str, Any]:
+    from amtsweg.payments.selectors import review_fee  # payments imports forms; imported late
+
     schema = draft.form_version.parsed
     names = {key: info.filename for key, info in _documents(draft).items()}
     sections = rendering.summary_by_step(schema, draft.data, documents=names)
@@ -525,6 +544,7 @@ def _review_context(draft: Draft, errors: dict[str, list[str]]) -> dict[str, Any
         "error_links": links,
         "error_steps": {step.key for step in engine.error_steps(schema, errors)},
         "breadcrumbs": _crumbs((str(schema.title), None)),
+        "payment_fee": review_fee(draft),  # the fee due before submission, if the service has one
     }
 
 
@@ -545,7 +565,7 @@ def draft_review(request: HttpRequest, user: User, draft_id: uuid.UUID) -> HttpR
 @citizen_flow
 def draft_submit(request: HttpRequest, user: User, draft_id: uuid.UUID) -> HttpResponse:
     """``/antraege/<id>/einreichen/``: submit once; every repeat (double click, reload) shows the receipt."""
-    from amtsweg.cases.services import submission_submit  # cases imports forms; imported late
+    from amtsweg.cases.services import TrustLevelTooLow, submission_submit  # cases imports forms
 
     draft = _draft(user, draft_id)
     if request.POST.get("draft") != str(draft.id):
@@ -556,6 +576,10 @@ def draft_submit(request: HttpRequest, user: User, draft_id: uuid.UUID) -> HttpR
     try:
         # Validates everything once more inside its transaction: the one final gate.
         submission_submit(draft=draft, actor=user, channel=CHANNEL, assurance=assurance_of(request))
+    except TrustLevelTooLow as problem:
+        return redirect(
+            step_up_url(reverse("portal:draft_review", args=[draft.id]), problem.extra["required"])
+        )
     except Problem as problem:
         found = problem.extra.get("errors")
         errors = found if isinstance(found, dict) and found else {"": [problem.localized()]}

@@ -8,7 +8,7 @@ class IdentityConfig(AppConfig):
 
     def ready(self) -> None:
         # The login plug-ins register their methods (identity.methods); each reads its own settings.
-        from . import local, oidc, saml, simulator
+        from . import accounts, local, oidc, saml, simulator, staff  # noqa: F401  (handlers, signal receivers)
 
         for plugin in (local, oidc, saml, simulator):
             plugin.register_methods()

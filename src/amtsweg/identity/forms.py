@@ -41,6 +41,9 @@ class AccountLoginForm(AuthenticationForm):
         "invalid_login": _("E-Mail-Adresse oder Passwort ist falsch."),
         "rate_limited": _("Zu viele Anmeldeversuche. Bitte warten Sie einige Minuten."),
         "wrong_kind": _("Dieses Konto kann sich hier nicht anmelden."),
+        "unconfirmed": _(
+            "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse mit dem Link, den wir Ihnen geschickt haben."
+        ),
     }
 
     def __init__(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> None:
@@ -64,6 +67,8 @@ class AccountLoginForm(AuthenticationForm):
         # Only reached with the right password, so this reveals the account's kind to its owner only.
         if not (isinstance(user, User) and user.kind == self.account_kind):
             raise forms.ValidationError(self.error_messages["wrong_kind"], code="wrong_kind")
+        if user.kind == User.Kind.CITIZEN and user.email_verified_at is None:
+            raise forms.ValidationError(self.error_messages["unconfirmed"], code="unconfirmed")
 
 
 class CitizenLoginForm(AccountLoginForm):
@@ -77,6 +82,12 @@ class CitizenLoginForm(AccountLoginForm):
             "nicht im Bürgerkonto."
         ),
     }
+
+
+class EmailForm(forms.Form):
+    """Just an e-mail address (password reset, confirmation link again)."""
+
+    email = _email_field()
 
 
 class RegistrationForm(forms.Form):

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import Any
 
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from .assurance import assurance_of
+from .levels import describe
+from .methods import login_method
 from .models import Organisation, User
 
 
@@ -20,3 +26,20 @@ def organisation_for(user: User, organisation_id: int | None) -> Organisation | 
     if organisation_id is None:
         return None
     return organisations_of(user).filter(pk=organisation_id).first()
+
+
+def identity_summary(request: HttpRequest, user: User) -> dict[str, Any]:
+    """How ``user`` is logged in now and whom they may act for (the account page, the API)."""
+    assurance = assurance_of(request)
+    method = login_method(assurance.method)
+    organisations = list(organisations_of(user))
+    acting = organisation_for(user, assurance.organisation_id)
+    return {
+        "level": assurance.level.value,
+        "level_text": describe(assurance.level),
+        "method": assurance.method,
+        "method_label": str(method.label) if method else assurance.method,
+        "authenticated_at": assurance.authenticated_at,
+        "organisations": organisations,
+        "acting_for": acting,
+    }

@@ -349,6 +349,8 @@ def _css_string(text: str) -> str:
 
 
 def notice_pdf_context(notice: Notice, *, lang: str = "de") -> dict[str, Any]:
+    from amtsweg.payments.invoice import payment_block_context  # payments depend on cases and notices
+
     case = notice.case
     url = verification_url(notice.code)
     with translation.override(lang):
@@ -363,6 +365,8 @@ def notice_pdf_context(notice: Notice, *, lang: str = "de") -> dict[str, Any]:
         "body": notice.body,
         "fee_lines": [{**line, "amount": Decimal(str(line["amount"]))} for line in notice.fee_lines],
         "fee_total": notice.fee_total,
+        # Bank details, Kassenzeichen and GiroCode of a fee requested from the applicant, if any.
+        "payment_block": payment_block_context(case),
         "legal_remedy": notice.legal_remedy,
         "signer_name": notice.issued_by.get_full_name() or notice.issued_by.email,
         "code": format_code(notice.code),

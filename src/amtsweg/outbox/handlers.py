@@ -42,7 +42,7 @@ def _payload_id(outbox: OutboxMessage, key: str) -> int:
     return value
 
 
-def _send(
+def send_to_account(
     outbox: OutboxMessage,
     recipient: User,
     *,
@@ -87,7 +87,7 @@ def email_postbox(outbox: OutboxMessage) -> None:
     if message is None:
         logger.info("outbox message %s: postbox message is gone, nothing sent", outbox.pk)
         return
-    _send(
+    send_to_account(
         outbox,
         message.recipient,
         subject=format_lazy(
@@ -106,7 +106,7 @@ def email_receipt(outbox: OutboxMessage) -> None:
     if case is None:
         logger.info("outbox message %s: case is gone, nothing sent", outbox.pk)
         return
-    _send(
+    send_to_account(
         outbox,
         case.applicant,
         subject=_("Ihr Antrag ist eingegangen"),

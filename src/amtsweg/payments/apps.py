@@ -8,4 +8,5 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Zahlungen")
 
     def ready(self) -> None:
-        from . import providers  # noqa: F401  (registers the payment providers)
+        # Importing a provider module registers it (payments.providers); actions and handlers the same.
+        from . import actions, check, epayment, handlers, invoice, providers, simulator  # noqa: F401

@@ -374,3 +374,21 @@ class PaymentAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient} ({self.iban})"
+
+
+class KassenzeichenCounter(models.Model):
+    """The last Kassenzeichen number given per authority and year; locked while counting."""
+
+    authority = models.ForeignKey("tenancy.Authority", on_delete=models.CASCADE, verbose_name=_("Behörde"))
+    year = models.PositiveSmallIntegerField(_("Jahr"))
+    last = models.PositiveIntegerField(_("letzte Nummer"), default=0)
+
+    class Meta:
+        verbose_name = _("Nummernkreis der Kassenzeichen")
+        verbose_name_plural = _("Nummernkreise der Kassenzeichen")
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "year"], name="kassenzeichen_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority_id}/{self.year}: {self.last}"

@@ -43,6 +43,10 @@ class Notification:
     reference: str
     status: str
     external_id: str
+    # The amount the provider reports (cents); a "paid" for another amount than owed is not applied.
+    amount_cents: int | None = None
+    # When the provider signed it (seconds since the epoch); outside the allowed window it is refused.
+    timestamp: int | None = None
 
 
 class InvalidSignature(Exception):

@@ -23,7 +23,8 @@ from amtsweg.outbox.models import OutboxMessage
 from amtsweg.outbox.services import outbox_deliver
 from amtsweg.testing import PASSWORD, World
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("password_only_staff_login")]
+
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

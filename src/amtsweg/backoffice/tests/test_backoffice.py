@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pyotp
 from django.test import Client, override_settings
 
 from amtsweg.catalog.models import ServiceOffering
+from amtsweg.identity import staff
 from amtsweg.tenancy.models import AuditEvent, Membership
 from amtsweg.testing import PASSWORD, World
 
@@ -14,9 +18,16 @@ def _login(client: Client, email: str, password: str = PASSWORD) -> object:
 
 
 def test_staff_login_lands_on_own_authority(world: World) -> None:
+    device = staff.totp_enrol(user=world.caseworker_neuss)
+    staff.totp_confirm(user=world.caseworker_neuss, code=pyotp.TOTP(device.secret).now())
     client = Client()
     response = _login(client, world.caseworker_neuss.email)
-    assert response.status_code == 302  # type: ignore[attr-defined]
+    assert response["Location"] == "/backoffice/anmelden/zweiter-faktor/"  # type: ignore[index]
+    next_step = datetime.now(UTC) + timedelta(seconds=30)  # the enrolment used the current step
+    response = client.post(
+        "/backoffice/anmelden/zweiter-faktor/", {"code": pyotp.TOTP(device.secret).at(next_step)}
+    )
+    assert response.status_code == 302
     home = client.get("/backoffice/")
     assert home.status_code == 302 and home["Location"] == "/backoffice/05162024/"
     page = client.get("/backoffice/05162024/").content.decode()

@@ -9,7 +9,7 @@ from amtsweg.browser import assert_accessible
 from amtsweg.catalog.models import ServiceOffering
 from amtsweg.testing import PASSWORD, World
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("password_only_staff_login")]
 
 
 def test_admin_changes_offering_and_sees_it_in_the_audit(page: Page, world: World) -> None:

@@ -19,7 +19,7 @@ from amtsweg.testing import PASSWORD, World
 
 from . import factories
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("password_only_staff_login")]
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -10,6 +11,8 @@ from django.test import Client
 
 from amtsweg.catalog.models import Service, ServiceOffering
 from amtsweg.demo.services import DEMO_PASSWORD
+from amtsweg.identity.models import User
+from amtsweg.identity.staff import totp_demo_code
 from amtsweg.tenancy.models import Authority
 from amtsweg.tenancy.responsibility import responsibility_resolve
 from amtsweg.testing import shared_data
@@ -53,14 +56,21 @@ def test_demo_routes_building_services_of_small_towns_to_the_kreis() -> None:
 
 
 @pytest.mark.django_db
-def test_demo_logins_work() -> None:
+def test_demo_logins_work(settings: Any) -> None:
+    settings.DEMO_MODE = True  # demo staff get an authenticator whose code the code page shows
     call_command("load_demo", "--curated-catalog", stdout=io.StringIO())
     client = Client()
     response = client.post(
         "/backoffice/anmelden/",
         {"username": "sachbearbeitung.dormagen@demo.amtsweg.de", "password": DEMO_PASSWORD},
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"].startswith(
+        "/backoffice/anmelden/zweiter-faktor/"
+    )
+    user = User.objects.get(email="sachbearbeitung.dormagen@demo.amtsweg.de")
+    code = totp_demo_code(user)
+    assert code and code in client.get(response["Location"]).content.decode()
+    assert client.post(response["Location"], {"code": code}).status_code == 302
     assert client.get("/backoffice/")["Location"] == "/backoffice/05162004/"
 
 

@@ -10,7 +10,11 @@ from amtsweg.forms.models import FormVersion
 from amtsweg.forms.selectors import published_form_for
 from amtsweg.testing import PASSWORD, World, shared_data
 
-pytestmark = [pytest.mark.browser, pytest.mark.fixture_data]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.fixture_data,
+    pytest.mark.usefixtures("password_only_staff_login"),
+]
 
 
 def test_admin_imports_reviews_and_publishes_a_form_variant(page: Page, world: World) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from amtsweg.identity.models import User
 from amtsweg.testing import PASSWORD, World
@@ -198,14 +199,19 @@ def _register(client: Client, email: str, password: str = NEW_PASSWORD, **extra:
     return client.post(REGISTER, data)
 
 
-def test_registration_creates_a_citizen_account_that_can_log_in(world: World) -> None:
+def test_registration_creates_a_citizen_account_that_logs_in_once_confirmed(world: World) -> None:
     response = _register(Client(), "Rita.Rhein@Example.ORG")
     assert response.status_code == 302  # type: ignore[attr-defined]
     assert response["Location"] == "/konto/registrieren/fertig/"  # type: ignore[index]
     user = User.objects.get(email="rita.rhein@example.org")
     assert user.kind == User.Kind.CITIZEN and not user.is_staff and not user.is_superuser
     assert user.username == "rita.rhein@example.org" and user.get_full_name() == "Rita Rhein"
+    assert user.email_verified_at is None
     client = Client()
+    refused = _login(client, "rita.rhein@example.org", NEW_PASSWORD)
+    assert refused.status_code == 200 and "bestätigen Sie zuerst" in refused.content.decode()  # type: ignore[attr-defined]
+    assert _logged_in_as(client) is None
+    User.objects.filter(pk=user.pk).update(email_verified_at=timezone.now())
     assert _login(client, "rita.rhein@example.org", NEW_PASSWORD)["Location"] == "/konto/"  # type: ignore[index]
 
 
@@ -224,7 +230,7 @@ def test_registration_does_not_reveal_an_existing_address(world: World) -> None:
     assert world.citizen.check_password(PASSWORD) and not world.citizen.check_password(NEW_PASSWORD)
     assert world.caseworker_neuss.is_staff_account and world.caseworker_neuss.check_password(PASSWORD)
     done = Client().get("/konto/registrieren/fertig/").content.decode()
-    assert "Ihr Bürgerkonto ist eingerichtet" in done
+    assert "Bestätigungslink" in done
 
 
 @pytest.mark.parametrize(

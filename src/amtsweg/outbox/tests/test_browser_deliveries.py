@@ -11,7 +11,7 @@ from amtsweg.testing import PASSWORD, World
 
 from .factories import enqueue
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("password_only_staff_login")]
 
 
 def test_caseworker_retries_a_failed_email(page: Page, world: World) -> None:

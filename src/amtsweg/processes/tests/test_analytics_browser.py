@@ -11,7 +11,7 @@ from amtsweg.testing import PASSWORD, World
 
 from .factories_analytics import HAPPY, SKIPS_ISSUE, WITH_REQUEST, event_case, model_version
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("password_only_staff_login")]
 
 
 def test_caseworker_reads_the_analysis_and_downloads_the_log(page: Page, world: World) -> None:

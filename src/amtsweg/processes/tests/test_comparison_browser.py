@@ -13,7 +13,9 @@ from amtsweg.testing import PASSWORD, World
 
 from .factories_comparison import DORMAGEN, REFERENCE, T0, event_case, make_version
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("password_only_staff_login")]
+
+
 HOUR = timedelta(hours=1)
 
 

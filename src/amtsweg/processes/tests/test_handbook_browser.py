@@ -10,7 +10,7 @@ from amtsweg.testing import PASSWORD, World
 
 from .matrix_handbook import handbook_definition
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("password_only_staff_login")]
 
 
 def test_admin_writes_a_handbook_entry(page: Page, world: World) -> None:

@@ -13,7 +13,7 @@ from amtsweg.testing import PASSWORD, World, make_user
 from ..models import Handover, ProcessTask
 from .factories import model, publish_model, running_case
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("password_only_staff_login")]
 
 
 def login(page: Page, email: str) -> None:

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from amtsweg.demo.applications import demo_applications_load
 from amtsweg.demo.processes import demo_processes_load
 from amtsweg.demo.services import demo_load
+from amtsweg.payments.demo import load_payments_demo
 
 
 class Command(BaseCommand):
@@ -31,6 +32,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, full: bool | None, **options: Any) -> None:
         summary = demo_load(full_catalog=full)
         applications = demo_applications_load()
+        # After the demo cases (they predate the fees): new applications pay before submitting.
+        load_payments_demo()
         # After the demo cases: those are worked by hand; new applications run on the published processes.
         processes = demo_processes_load()
         catalog = "vollständiger OZG/LeiKa-Katalog" if summary.full_catalog else "kuratierte Auswahl"

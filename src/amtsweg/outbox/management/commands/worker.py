@@ -64,9 +64,10 @@ class RecoverySweep(threading.Thread):
 
 def sweep() -> None:
     """The periodic work: lost outbox messages, and process timers (deadlines, escalations) now due."""
+    from amtsweg.payments.check import payments_check_schedule
     from amtsweg.processes.services import process_timers_fire
 
-    for job in (outbox_recover, process_timers_fire):
+    for job in (outbox_recover, process_timers_fire, payments_check_schedule):
         try:
             job()
         except (
