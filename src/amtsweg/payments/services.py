@@ -287,9 +287,10 @@ def payment_required_check(draft: Draft) -> None:
         .values_list("pk", flat=True)
         .first()
     )
-    euros = f"{owed.outstanding_cents / 100:.2f}".replace(".", ",")  # display only
+    euros, cents = divmod(owed.outstanding_cents, 100)
     raise PaymentRequired(
-        f"Bitte bezahlen Sie zuerst die Gebühr „{owed.fee.title}“ ({euros} €); danach können Sie einreichen.",
+        f"Bitte bezahlen Sie zuerst die Gebühr „{owed.fee.title}“ ({euros},{cents:02d} €); "
+        "danach können Sie einreichen.",
         f"Please pay the fee {owed.fee.title!r} first; then you can submit.",
         extra={
             "amount_cents": owed.amount_cents,
