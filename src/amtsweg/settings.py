@@ -225,7 +225,7 @@ NOTICE_VERIFY_RATE_LIMIT = int(env("AMTSWEG_NOTICE_VERIFY_RATE_LIMIT", "30"))
 NOTICE_VERIFY_RATE_WINDOW = int(env("AMTSWEG_NOTICE_VERIFY_RATE_WINDOW", "60"))
 
 # --- identity ----------------------------------------------------------------------------------
-# OpenID Connect issuers (reserved: the OIDC plug-in is not offered yet, see docs/identity.md).
+# OpenID Connect issuers citizens may log in with (JSON list; fields in docs/identity.md).
 IDENTITY_OIDC_PROVIDERS: list[dict[str, Any]] = json.loads(env("AMTSWEG_OIDC_PROVIDERS", "[]"))
 # SAML 2.0 identity providers in the shape of BundID (JSON list; fields in docs/identity.md).
 IDENTITY_SAML_PROVIDERS: list[dict[str, Any]] = json.loads(env("AMTSWEG_SAML_PROVIDERS", "[]"))
