@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from .levels import TrustLevel, rank
 
@@ -48,3 +51,12 @@ def login_methods(*, at_least: str = TrustLevel.NONE) -> list[LoginMethod]:
 def login_method(key: str) -> LoginMethod | None:
     """The method registered under ``key`` (``None`` when it is not offered, e.g. no longer configured)."""
     return next((m for source in _SOURCES.values() for m in source() if m.key == key), None)
+
+
+def after_login_url(request: HttpRequest, next_url: str | None) -> str:
+    """Where a login (of any method) goes on: ``next_url`` if it is on this site, else "Mein Konto"."""
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return reverse("portal:account")

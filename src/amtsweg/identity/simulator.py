@@ -17,7 +17,6 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -140,8 +139,5 @@ def simulator(request: HttpRequest) -> HttpResponse:
             },
             organisation=DEMO_ORGANISATION if form.cleaned_data["organisation"] else None,
         )
-        target = form.cleaned_data["next"]
-        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-            target = reverse("portal:account")
-        return HttpResponseRedirect(target)
+        return HttpResponseRedirect(methods.after_login_url(request, form.cleaned_data["next"]))
     return render(request, "identity/simulator.html", {"form": form})

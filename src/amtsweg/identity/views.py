@@ -17,7 +17,6 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -27,7 +26,7 @@ from . import accounts, local
 from .assurance import assurance_login, assurance_of, organisation_choose
 from .forms import CitizenLoginForm, EmailForm, RegistrationForm
 from .levels import TrustLevel, describe
-from .methods import login_methods
+from .methods import after_login_url, login_methods
 from .models import User
 from .selectors import organisation_for
 
@@ -109,14 +108,6 @@ class CitizenLoginView(auth_views.LoginView):
         return context
 
 
-def _safe_next(request: HttpRequest, value: str | None) -> str:
-    if value and url_has_allowed_host_and_scheme(
-        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return value
-    return reverse("portal:account")
-
-
 @require_safe
 def step_up(request: HttpRequest) -> HttpResponse:
     """``/konto/anmelden/niveau/?niveau=substantiell&next=…``: a stronger login is needed.
@@ -128,7 +119,7 @@ def step_up(request: HttpRequest) -> HttpResponse:
     if needed_value not in TrustLevel.values:
         needed_value = TrustLevel.SUBSTANTIAL
     needed = TrustLevel(needed_value)
-    next_url = _safe_next(request, request.GET.get("next"))
+    next_url = after_login_url(request, request.GET.get("next"))
     current = assurance_of(request)
     if citizen_user(request) is not None and current.satisfies(needed):
         return redirect(next_url)
@@ -331,4 +322,4 @@ def organisation_choose_view(request: HttpRequest) -> HttpResponse:
             status=404,
         )
     organisation_choose(request, organisation)
-    return redirect(_safe_next(request, request.POST.get("next")))
+    return redirect(after_login_url(request, request.POST.get("next")))

@@ -14,8 +14,6 @@ import logging
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -24,6 +22,7 @@ from amtsweg.core.problems import Problem
 
 from . import oidc, services
 from .levels import TrustLevel, describe
+from .methods import after_login_url
 from .views import step_up_url
 
 logger = logging.getLogger(__name__)
@@ -35,14 +34,6 @@ def _provider(name: str) -> oidc.OidcProvider:
     if found is None:
         raise Http404("unknown OIDC provider")
     return found
-
-
-def _safe_next(request: HttpRequest, value: str | None) -> str:
-    if value and url_has_allowed_host_and_scheme(
-        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return value
-    return reverse("portal:account")
 
 
 def _error_page(
@@ -75,7 +66,7 @@ def _refused(request: HttpRequest, provider: oidc.OidcProvider, error: oidc.Oidc
             request,
             status=error.status,
             message=str(error.message),
-            next_url=_safe_next(request, error.next_url),
+            next_url=after_login_url(request, error.next_url),
             needed=error.needed,
         )
     return _error_page(request, status=error.status, message=str(error.message))
@@ -96,7 +87,7 @@ def start(request: HttpRequest, name: str) -> HttpResponse:
         )
     needed_value = request.GET.get("niveau", "")
     needed = TrustLevel(needed_value) if needed_value in TrustLevel.values else TrustLevel.NORMAL
-    next_url = _safe_next(request, request.GET.get("next"))
+    next_url = after_login_url(request, request.GET.get("next"))
     try:
         url = oidc.login_begin(request, provider=provider, next_url=next_url, needed=needed)
     except oidc.OidcLoginError as error:
@@ -130,4 +121,4 @@ def callback(request: HttpRequest, name: str) -> HttpResponse:
     except Problem as problem:
         logger.warning("OIDC login refused: provider=%s reason=%s", provider.name, problem.code)
         return _error_page(request, status=problem.status_code, message=problem.localized())
-    return HttpResponseRedirect(_safe_next(request, result.next_url))
+    return HttpResponseRedirect(after_login_url(request, result.next_url))

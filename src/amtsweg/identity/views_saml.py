@@ -23,7 +23,6 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
@@ -33,6 +32,7 @@ from amtsweg.core.problems import Problem
 
 from . import saml, services
 from .levels import TrustLevel
+from .methods import after_login_url
 
 logger = logging.getLogger(__name__)
 COOKIE_PATH = "/konto/anmelden/saml/"
@@ -44,14 +44,6 @@ def _provider(name: str) -> saml.SamlProvider:
     if idp is None:
         raise Http404("unknown SAML provider")
     return idp
-
-
-def _safe_next(request: HttpRequest, value: str | None) -> str:
-    if value and url_has_allowed_host_and_scheme(
-        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return value
-    return reverse("portal:account")
 
 
 def _refused(request: HttpRequest, idp: saml.SamlProvider, error: saml.SamlLoginError) -> HttpResponse:
@@ -76,7 +68,7 @@ def start(request: HttpRequest, name: str) -> HttpResponse:
     needed_value = request.GET.get("niveau", "")
     needed = TrustLevel(needed_value) if needed_value in TrustLevel.values else TrustLevel.NORMAL
     begin = saml.login_begin(
-        request, idp=idp, next_url=_safe_next(request, request.GET.get("next")), needed=needed
+        request, idp=idp, next_url=after_login_url(request, request.GET.get("next")), needed=needed
     )
     response = HttpResponseRedirect(begin.redirect_url)
     response.set_cookie(
@@ -135,7 +127,7 @@ def complete(request: HttpRequest, name: str) -> HttpResponse:
             {"status": problem.status_code, "message": problem.localized()},
             status=problem.status_code,
         )
-    response = HttpResponseRedirect(_safe_next(request, result.next_url))
+    response = HttpResponseRedirect(after_login_url(request, result.next_url))
     response.delete_cookie(saml.BROWSER_COOKIE, path=COOKIE_PATH, samesite="Lax")
     return response
 
