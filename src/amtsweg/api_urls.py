@@ -3,6 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from amtsweg.appointments import api as appointments_api
 from amtsweg.cases import api as cases_api
 from amtsweg.catalog import api as catalog_api
 from amtsweg.forms import api as forms_api
@@ -26,4 +27,5 @@ urlpatterns = [
     *processes_api.urlpatterns,
     *identity_api.urlpatterns,
     *payments_api.urlpatterns,
+    *appointments_api.urlpatterns,
 ]

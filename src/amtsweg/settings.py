@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "amtsweg.notices",
     "amtsweg.processes",
     "amtsweg.payments",
+    "amtsweg.appointments",
     "amtsweg.portal",
     "amtsweg.backoffice",
     "amtsweg.demo",
@@ -250,6 +251,23 @@ PAYMENT_CHECK_HOUR = int(env("AMTSWEG_PAYMENT_CHECK_HOUR", "2"))
 # The demo payment simulator exists only in demo mode.
 PAYMENT_SIMULATOR = DEMO_MODE and env_bool("AMTSWEG_PAYMENT_SIMULATOR", True)
 
+# --- appointments ------------------------------------------------------------------------------
+# Proof of work asked of every booking without a citizen account: leading zero bits of
+# SHA-256(challenge:solution). 16 bits cost a browser ~0.1 s, a scalper 65,536 hashes per booking.
+APPOINTMENTS_POW_DIFFICULTY = int(env("AMTSWEG_APPOINTMENTS_POW_DIFFICULTY", "16"))
+APPOINTMENTS_POW_SECONDS = int(env("AMTSWEG_APPOINTMENTS_POW_SECONDS", "600"))
+# Booking attempts per client address and hour (web and API together).
+APPOINTMENTS_BOOKINGS_PER_HOUR = int(env("AMTSWEG_APPOINTMENTS_BOOKINGS_PER_HOUR", "20"))
+# Check-ins at an office's kiosk per client address and minute.
+APPOINTMENTS_CHECKINS_PER_MINUTE = int(env("AMTSWEG_APPOINTMENTS_CHECKINS_PER_MINUTE", "30"))
+# Hour (local time) from which the reminders for tomorrow's appointments are sent.
+APPOINTMENTS_REMINDER_HOUR = int(env("AMTSWEG_APPOINTMENTS_REMINDER_HOUR", "9"))
+# Jitsi Meet for video appointments: JSON object with "url" and, for a server with token
+# authentication, "app_id" and "secret" (HS256); empty: no video appointments (docs/appointments.md).
+APPOINTMENTS_JITSI: dict[str, Any] = json.loads(
+    env("AMTSWEG_APPOINTMENTS_JITSI", '{"url": "https://meet.jit.si"}' if DEMO_MODE else "{}")
+)
+
 # --- API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -288,6 +306,7 @@ SPECTACULAR_SETTINGS = {
         "AuthorityKindEnum": "amtsweg.tenancy.models.Authority.Kind",
         "TrustLevelEnum": "amtsweg.identity.levels.TrustLevel",
         "PaymentStatusEnum": "amtsweg.payments.models.Payment.Status",
+        "AppointmentStatusEnum": "amtsweg.appointments.models.Appointment.Status",
         "FeeKindEnum": "amtsweg.payments.models.Fee.Kind",
     },
 }

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from amtsweg.appointments import urls as appointments_urls
 from amtsweg.cases import urls as cases_urls
 from amtsweg.forms import urls as forms_urls
 from amtsweg.identity import urls as identity_urls
@@ -28,4 +29,5 @@ urlpatterns = [
     *outbox_urls.backoffice_patterns,
     *processes_urls.backoffice_patterns,
     *payments_urls.backoffice_patterns,
+    *appointments_urls.backoffice_patterns,
 ]

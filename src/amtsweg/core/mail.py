@@ -53,12 +53,14 @@ def send_mail_message(
     context: Mapping[str, Any],
     message_id: str,
     languages: Sequence[str] | None = None,
+    attachments: Sequence[tuple[str, bytes, str]] = (),
 ) -> None:
     """Send one e-mail to ``to``, rendered from ``<template>.txt`` and ``<template>.html``.
 
     The subject (a lazy translatable string) and both bodies are rendered in each of ``languages``
     (default: German, then English), one after the other; a language whose text is the same as an
-    earlier one's (no translation yet) is left out. Raises :class:`InvalidRecipient` for an address
+    earlier one's (no translation yet) is left out. ``attachments`` are ``(filename, content, mimetype)``.
+    Raises :class:`InvalidRecipient` for an address
     that is not one, and the SMTP library's exceptions when the server refuses or is unreachable.
     """
     try:
@@ -100,4 +102,6 @@ def send_mail_message(
         ),
         "text/html",
     )
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
     message.send()

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from dataclasses import dataclass, field
-from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +18,13 @@ from amtsweg.identity import simulator
 from amtsweg.identity.levels import TrustLevel
 from amtsweg.identity.models import ExternalIdentity, TotpDevice, User
 from amtsweg.identity.staff import totp_enrol_demo
+from amtsweg.tenancy.hours import parse_opening_hours
 from amtsweg.tenancy.models import Alliance, Authority, Membership, Office, OpeningHours, Team
 
 DATA = Path(__file__).resolve().parent / "data"
 POSTCODES = Path(__file__).resolve().parent.parent / "tenancy" / "data" / "postcodes_rhein_kreis_neuss.csv"
 DEMO_PASSWORD = "amtsweg-demo"  # noqa: S105  (printed on purpose: demo logins)
 DEMO_CITIZEN_EMAIL = "buerger@demo.amtsweg.de"
-_WEEKDAYS = {"Mo": 0, "Di": 1, "Mi": 2, "Do": 3, "Fr": 4, "Sa": 5, "So": 6}
 
 # OZG maturity per service in the towns (default) and exceptions per town; realistic, not official.
 TOWN_MATURITY = {
@@ -77,22 +75,6 @@ class DemoSummary:
     logins: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def _hours(spec: str) -> list[tuple[int, time, time]]:
-    """'Mo-Do 08:00-16:00; Fr 08:00-12:30, 14:00-16:00' → [(weekday, opens, closes), ...]."""
-    result: list[tuple[int, time, time]] = []
-    for part in spec.split(";"):
-        days, _, periods = part.strip().partition(" ")
-        first, _, last = days.partition("-")
-        day_range = range(_WEEKDAYS[first], _WEEKDAYS[last or first] + 1)
-        for period in periods.split(","):
-            match = re.fullmatch(r"\s*(\d\d):(\d\d)-(\d\d):(\d\d)\s*", period)
-            if not match:
-                raise ValueError(f"bad opening hours: {period!r}")
-            h1, m1, h2, m2 = (int(g) for g in match.groups())
-            result.extend((day, time(h1, m1), time(h2, m2)) for day in day_range)
-    return result
-
-
 def _office(authority: Authority, data: dict[str, Any], hours: str) -> None:
     office, _ = Office.objects.update_or_create(
         authority=authority,
@@ -109,7 +91,7 @@ def _office(authority: Authority, data: dict[str, Any], hours: str) -> None:
     office.opening_hours.all().delete()
     OpeningHours.objects.bulk_create(
         OpeningHours(office=office, weekday=day, opens=opens, closes=closes)
-        for day, opens, closes in _hours(hours)
+        for day, opens, closes in parse_opening_hours(hours)
     )
 
 

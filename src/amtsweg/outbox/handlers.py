@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -55,13 +57,29 @@ def send_to_account(
             "outbox message %s: recipient account inactive or without address, nothing sent", outbox.pk
         )
         return
+    send_to_address(outbox, recipient.email, subject=subject, template=template, context=context)
+
+
+def send_to_address(
+    outbox: OutboxMessage,
+    to: str,
+    *,
+    subject: str | Promise,
+    template: str,
+    context: Mapping[str, Any],
+    attachments: Sequence[tuple[str, bytes, str]] = (),
+    languages: Sequence[str] | None = None,
+) -> None:
+    """Send the e-mail of ``outbox`` to ``to``; a refusal for good becomes :class:`PermanentFailure`."""
     try:
         send_mail_message(
-            to=recipient.email,
+            to=to,
             subject=subject,
             template=template,
             context=context,
             message_id=message_id_for(f"outbox-{outbox.pk}"),
+            attachments=attachments,
+            languages=languages,
         )
     except InvalidRecipient as exc:
         raise PermanentFailure(str(exc)) from exc

@@ -117,7 +117,11 @@ class OfficePage:
 def office_page(*, authority_slug: str, office_slug: str) -> OfficePage:
     authority = authority_get(slug=authority_slug)
     try:
-        office = Office.objects.prefetch_related("opening_hours").get(authority=authority, slug=office_slug)
+        office = (
+            Office.objects.select_related("appointment_settings")
+            .prefetch_related("opening_hours")
+            .get(authority=authority, slug=office_slug)
+        )
     except Office.DoesNotExist:
         raise Http404("office") from None
     by_day: dict[int, list[OpeningHours]] = {}

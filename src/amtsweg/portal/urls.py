@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from amtsweg.appointments import urls as appointments_urls
 from amtsweg.cases import urls as cases_urls
 from amtsweg.forms import urls as forms_urls
 from amtsweg.identity import urls as identity_urls
@@ -27,4 +28,5 @@ urlpatterns = [
     *cases_urls.portal_patterns,
     *notices_urls.portal_patterns,
     *payments_urls.portal_patterns,
+    *appointments_urls.portal_patterns,
 ]

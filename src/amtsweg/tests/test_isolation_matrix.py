@@ -137,7 +137,16 @@ PORTAL_ROUTES: dict[str, Callable[[World, Authority], str]] = {
 }
 MATRIX += [Route(name, url, public) for name, url in PORTAL_ROUTES.items()]
 # Each module with routes of its own lists them in ``<module>/tests/matrix.py`` as ``ROUTES``.
-MODULES_WITH_ROUTES = ("identity", "forms", "cases", "notices", "outbox", "processes", "payments")
+MODULES_WITH_ROUTES = (
+    "identity",
+    "forms",
+    "cases",
+    "notices",
+    "outbox",
+    "processes",
+    "payments",
+    "appointments",
+)
 for _module in MODULES_WITH_ROUTES:
     MATRIX += importlib.import_module(f"amtsweg.{_module}.tests.matrix").ROUTES
 

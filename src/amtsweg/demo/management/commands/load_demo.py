@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from amtsweg.appointments.demo import load_appointments_demo
 from amtsweg.demo.applications import demo_applications_load
 from amtsweg.demo.processes import demo_processes_load
 from amtsweg.demo.services import demo_load
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         applications = demo_applications_load()
         # After the demo cases (they predate the fees): new applications pay before submitting.
         load_payments_demo()
+        appointments = load_appointments_demo()
         # After the demo cases: those are worked by hand; new applications run on the published processes.
         processes = demo_processes_load()
         catalog = "vollständiger OZG/LeiKa-Katalog" if summary.full_catalog else "kuratierte Auswahl"
@@ -42,7 +44,9 @@ class Command(BaseCommand):
                 f"Demo geladen: {summary.authorities} Behörden, {summary.services} Leistungen ({catalog}), "
                 f"{summary.offerings} Leistungsangebote, {applications.forms} Online-Formulare, "
                 f"{applications.cases} neue Demo-Vorgänge, {processes.models} Prozessmodelle, "
-                f"{processes.historical_cases} historische Vorgänge für Prozessvergleich und -analyse."
+                f"{processes.historical_cases} historische Vorgänge für Prozessvergleich und -analyse, "
+                f"{appointments.offices} Dienststellen mit Online-Terminvergabe "
+                f"und {appointments.booked} Terminen."
             )
         )
         self.stdout.write("\nDemo-Zugänge (Passwort jeweils wie angegeben):")

@@ -63,11 +63,13 @@ class RecoverySweep(threading.Thread):
 
 
 def sweep() -> None:
-    """The periodic work: lost outbox messages, and process timers (deadlines, escalations) now due."""
+    """The periodic work: lost outbox messages, process timers (deadlines, escalations) now due, the
+    nightly payment check, and appointments (expired holds, no-shows, reminders, lead times)."""
+    from amtsweg.appointments.sweep import appointments_sweep
     from amtsweg.payments.check import payments_check_schedule
     from amtsweg.processes.services import process_timers_fire
 
-    for job in (outbox_recover, process_timers_fire, payments_check_schedule):
+    for job in (outbox_recover, process_timers_fire, payments_check_schedule, appointments_sweep):
         try:
             job()
         except (
