@@ -337,14 +337,18 @@ def test_proof_of_work_is_required_checked_and_single_use(office: AppointmentOff
         "pow-invalid",
     )
     solved = _solved(client)
-    wrong = dict(solved, solution=str(int(solved["solution"]) + 1))
-    digest = hashlib.sha256(f"{wrong['challenge']}:{wrong['solution']}".encode()).digest()
-    if leading_zero_bits(digest) < 4:  # a neighbour may solve it by chance at difficulty 4
-        _problem(
-            client.post(f"{API}/bookings", _booking(office, first, **wrong), content_type="application/json"),
-            400,
-            "pow-invalid",
-        )
+    # A counter whose hash misses the difficulty (a neighbour of the solution may solve it by chance).
+    miss = next(
+        n
+        for n in range(int(solved["solution"]) + 1, 10**6)
+        if leading_zero_bits(hashlib.sha256(f"{solved['challenge']}:{n}".encode()).digest()) < 4
+    )
+    wrong = dict(solved, solution=str(miss))
+    _problem(
+        client.post(f"{API}/bookings", _booking(office, first, **wrong), content_type="application/json"),
+        400,
+        "pow-invalid",
+    )
     tampered = dict(solved, challenge=solved["challenge"].replace("v1.4.", "v1.1.", 1))
     _problem(
         client.post(f"{API}/bookings", _booking(office, first, **tampered), content_type="application/json"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from datetime import datetime, timedelta
@@ -9,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
@@ -189,7 +191,14 @@ def test_forged_expired_and_replayed_challenges_are_refused(
     assert response.status_code == 400 and "abgelaufen" in response.content.decode()
 
     unsolved = pow.challenge_issue().challenge
-    response = post_booking(client, office, start, proof={"challenge": unsolved, "solution": "1"})
+    # A counter whose hash misses the difficulty ("1" alone would solve one challenge in 16).
+    wrong = next(
+        str(n)
+        for n in range(1000)
+        if pow.leading_zero_bits(hashlib.sha256(f"{unsolved}:{n}".encode()).digest())
+        < settings.APPOINTMENTS_POW_DIFFICULTY
+    )
+    response = post_booking(client, office, start, proof={"challenge": unsolved, "solution": wrong})
     assert response.status_code == 400
     assert not Appointment.objects.exists()
 
