@@ -90,7 +90,7 @@ def appointment_request_booked(message: OutboxMessage) -> None:
 
     with transaction.atomic():
         appointment = (
-            Appointment.objects.select_for_update()
+            Appointment.objects.select_for_update(of=("self",))
             .select_related("case", "office__office")
             .filter(pk=message.payload["appointment_id"])
             .first()

@@ -158,7 +158,7 @@ def queue_checkin(
         raise _unknown()
     with transaction.atomic():
         appointment = (
-            Appointment.objects.select_for_update()
+            Appointment.objects.select_for_update(of=("self",))
             .select_related("office__office")
             .filter(reference=reference)
             .first()

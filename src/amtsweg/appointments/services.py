@@ -448,7 +448,11 @@ def appointment_cancel(*, appointment: Appointment, by: str, now: datetime | Non
     """Cancel; a citizen's cancellation keeps the time blocked for ``release_delay_minutes``."""
     now = now or timezone.now()
     with transaction.atomic():
-        appointment = Appointment.objects.select_for_update().select_related("office").get(pk=appointment.pk)
+        appointment = (
+            Appointment.objects.select_for_update(of=("self",))
+            .select_related("office")
+            .get(pk=appointment.pk)
+        )
         if appointment.status in {Appointment.Status.CANCELLED, Appointment.Status.EXPIRED}:
             return appointment
         if appointment.status not in OPEN_STATUSES or appointment.starts_at <= now:
