@@ -32,7 +32,7 @@ from rest_framework.views import APIView
 from amtsweg.core import ratelimit
 from amtsweg.core.api import CHANNEL_API, IsStaffAccount, validated_query
 from amtsweg.core.problems import NotFoundProblem, Problem
-from amtsweg.identity.models import User
+from amtsweg.identity.selectors import citizen_account
 from amtsweg.tenancy import access
 from amtsweg.tenancy.models import Authority
 
@@ -98,14 +98,6 @@ def _rate_limit(request: Request, scope: str, per_hour: int) -> None:
 
 def _bookings_per_hour() -> int:
     return int(settings.APPOINTMENTS_BOOKINGS_PER_HOUR)
-
-
-def _citizen(request: Request) -> User | None:
-    """The calling citizen account, if any; staff and anonymous callers book as guests."""
-    user = request.user
-    if isinstance(user, User) and user.is_authenticated and user.is_active and not user.is_staff_account:
-        return user
-    return None
 
 
 def _office(office_id: int) -> AppointmentOffice:
@@ -332,11 +324,11 @@ class BookingCreate(APIView):
     next free starts in ``alternatives``."""
 
     def post(self, request: Request) -> Response:
-        _rate_limit(request, "appointments-booking", _bookings_per_hour())
+        _rate_limit(request, services.BOOKING_RATE_SCOPE, _bookings_per_hour())
         data = BookingInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        user = _citizen(request)
+        user = citizen_account(request.user)  # staff and anonymous callers book as guests
         services.challenge_check(user=user, challenge=values["challenge"], solution=values["solution"])
         appointment, token = services.appointment_reserve(
             office=_office(values["office"]),

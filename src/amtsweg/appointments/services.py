@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from amtsweg.identity.models import User
+from amtsweg.identity.selectors import citizen_account
 from amtsweg.outbox.models import OutboxMessage
 from amtsweg.outbox.services import OutboxRequest, outbox_enqueue, outbox_enqueue_many
 
@@ -63,6 +64,8 @@ __all__ = [
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 OPEN_STATUSES = (Appointment.Status.RESERVED, Appointment.Status.BOOKED)
 ALTERNATIVES = 5
+# Booking attempts per client address share one budget on the web and in the API.
+BOOKING_RATE_SCOPE = "appointments-booking"
 
 
 @dataclass(frozen=True)
@@ -615,7 +618,7 @@ def reminders_enqueue(*, now: datetime | None = None) -> int:
 
 def challenge_required(user: User | None) -> bool:
     """Proof of work is asked of bookings without a citizen account (accounts have their own limits)."""
-    return not (user is not None and user.is_authenticated)
+    return citizen_account(user) is None
 
 
 def challenge_check(*, user: User | None, challenge: str, solution: str) -> None:

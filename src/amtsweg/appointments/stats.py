@@ -566,15 +566,22 @@ def lead_time_sample(*, now: datetime | None = None) -> int:
     (the shortest wait a citizen with any one of them would see). Called hourly by the worker.
     """
     now = now or timezone.now()
-    samples = []
-    for office in slots.bookable_offices():
-        starts = [
-            offer.starts_at
-            for service in office.services.all()
-            if service.bookable_online
-            for offer in slots.earliest_free([office], [(service.service.leika_key, 1)], limit=1, now=now)
-        ]
-        lead = math.ceil((min(starts) - now).total_seconds() / 60) if starts else None
-        samples.append(LeadTimeSample(office=office, measured_at=now, lead_minutes=lead))
+    offices = slots.load_many(slots.bookable_offices())
+    keys = {s.service.leika_key for office in offices for s in office.services.all() if s.bookable_online}
+    earliest: dict[int, datetime] = {}
+    for key in sorted(keys):  # one calculation per service across all offices, not per office
+        for offer in slots.earliest_free(offices, [(key, 1)], limit=len(offices), now=now):
+            known = earliest.get(offer.office.pk)
+            earliest[offer.office.pk] = offer.starts_at if known is None else min(known, offer.starts_at)
+    samples = [
+        LeadTimeSample(
+            office=office,
+            measured_at=now,
+            lead_minutes=math.ceil((earliest[office.pk] - now).total_seconds() / 60)
+            if office.pk in earliest
+            else None,
+        )
+        for office in offices
+    ]
     LeadTimeSample.objects.bulk_create(samples)
     return len(samples)

@@ -47,6 +47,8 @@ from .ics import appointment_ics
 from .models import Appointment, AppointmentOffice, AppointmentRequest, OfficeService
 from .problems import BookingError, ChallengeFailed, HoldExpired, LimitReached, SlotTaken
 from .services import (
+    ALTERNATIVES,
+    BOOKING_RATE_SCOPE,
     Contact,
     appointment_cancel,
     appointment_confirm,
@@ -57,10 +59,8 @@ from .services import (
     challenge_required,
 )
 
-RATE_SCOPE = "appointments-booking"  # shared with the booking API: one budget per client
 RATE_WINDOW = 3600
 ANYWHERE = "any"
-ALTERNATIVES = 5
 
 
 def _error(request: HttpRequest, message: str, *, status: int = 400) -> HttpResponse:
@@ -371,7 +371,7 @@ def _book(
     assert choice.office is not None
     address = ratelimit.client_address(request)
     if not ratelimit.hit(
-        RATE_SCOPE, address, limit=settings.APPOINTMENTS_BOOKINGS_PER_HOUR, window=RATE_WINDOW
+        BOOKING_RATE_SCOPE, address, limit=settings.APPOINTMENTS_BOOKINGS_PER_HOUR, window=RATE_WINDOW
     ):
         return (
             _(

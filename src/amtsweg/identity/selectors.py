@@ -13,6 +13,13 @@ from .methods import login_method
 from .models import Organisation, User
 
 
+def citizen_account(user: object) -> User | None:
+    """``user`` if it is an active citizen account (not staff, not anonymous), else ``None``."""
+    if isinstance(user, User) and user.is_authenticated and user.is_active and not user.is_staff_account:
+        return user
+    return None
+
+
 def organisations_of(user: User) -> QuerySet[Organisation]:
     """The organisations ``user`` may act for."""
     return Organisation.objects.filter(memberships__user=user).order_by("name")

@@ -28,16 +28,13 @@ from .forms import CitizenLoginForm, EmailForm, RegistrationForm
 from .levels import TrustLevel, describe
 from .methods import after_login_url, login_methods
 from .models import User
-from .selectors import organisation_for
+from .selectors import citizen_account, organisation_for
 
 CitizenView = Callable[..., HttpResponseBase]
 
 
 def citizen_user(request: HttpRequest) -> User | None:
-    user = request.user
-    if isinstance(user, User) and user.is_authenticated and user.is_active and not user.is_staff_account:
-        return user
-    return None
+    return citizen_account(request.user)
 
 
 def citizen_required(view: CitizenView) -> CitizenView:
