@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "amtsweg.processes",
     "amtsweg.payments",
     "amtsweg.appointments",
+    "amtsweg.vehicles",
     "amtsweg.portal",
     "amtsweg.backoffice",
     "amtsweg.demo",
@@ -267,6 +268,22 @@ APPOINTMENTS_REMINDER_HOUR = int(env("AMTSWEG_APPOINTMENTS_REMINDER_HOUR", "9"))
 APPOINTMENTS_JITSI: dict[str, Any] = json.loads(
     env("AMTSWEG_APPOINTMENTS_JITSI", '{"url": "https://meet.jit.si"}' if DEMO_MODE else "{}")
 )
+
+# --- vehicle registration (Zulassung) ------------------------------------------------------------
+# The vehicle register adapter (dotted path): the local register serves the demo and the tests; a
+# production deployment configures the adapter to the KBA's systems (docs/vehicles.md).
+VEHICLES_REGISTER = env("AMTSWEG_VEHICLES_REGISTER", "amtsweg.vehicles.registers.LocalVehicleRegister")
+# The registration authority (Zulassungsbehörde) of the alliance and its district prefixes.
+VEHICLES_AUTHORITY_AGS = env("AMTSWEG_VEHICLES_AUTHORITY_AGS", "05162000")
+VEHICLES_PREFIXES: tuple[str, ...] = tuple(
+    p.strip().upper() for p in env("AMTSWEG_VEHICLES_PREFIXES", "NE,GV").split(",") if p.strip()
+)
+# Desired plates: reserved for this many days, for this fee, at most this many per person at once.
+VEHICLES_RESERVATION_DAYS = int(env("AMTSWEG_VEHICLES_RESERVATION_DAYS", "90"))
+VEHICLES_RESERVATION_FEE_CENTS = int(env("AMTSWEG_VEHICLES_RESERVATION_FEE_CENTS", "1280"))
+VEHICLES_RESERVATIONS_PER_PERSON = int(env("AMTSWEG_VEHICLES_RESERVATIONS_PER_PERSON", "3"))
+# Fee per vehicle for an address change; a payments fee of the service at the Kreis overrides it.
+VEHICLES_ADDRESS_CHANGE_FEE_CENTS = int(env("AMTSWEG_VEHICLES_ADDRESS_CHANGE_FEE_CENTS", "1280"))
 
 # --- API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK: dict[str, Any] = {

@@ -68,6 +68,25 @@ def event_text(event: CaseEvent, detail: CaseDetail) -> str:
         parts.append(
             _("an Team %(name)s") % {"name": detail.teams.get(team, "–")} if team else _("ohne Team")
         )
+    if event.kind == CaseEvent.Kind.HANDOVER:
+        parts.extend(handover_text(info))
     if info.get("comment"):
         parts.append(f"„{info['comment']}“")
     return " – ".join(parts)
+
+
+def handover_text(info: dict[str, Any]) -> list[str]:
+    """A hand-over entry: to whom and under which reference, from whom, or how it was answered."""
+    if info.get("to_name"):
+        return [
+            _("an %(name)s übergeben, dort Aktenzeichen %(reference)s")
+            % {"name": info["to_name"], "reference": info.get("reference", "–")}
+        ]
+    if info.get("from_name"):
+        return [
+            _("Teil des Antrags %(reference)s von %(name)s")
+            % {"name": info["from_name"], "reference": info.get("reference", "–")}
+        ]
+    answers = {"completed": _("erledigt"), "declined": _("abgelehnt"), "accepted": _("angenommen")}
+    status = str(info.get("status", ""))
+    return [answers[status]] if status in answers else []

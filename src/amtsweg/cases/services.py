@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -226,6 +227,56 @@ def _case_create(*, submission: Submission, offering: ServiceOffering, draft: Dr
     return case
 
 
+def case_open(
+    *,
+    authority: Authority,
+    service: Service,
+    applicant: User,
+    title: str,
+    channel: str,
+    actor: User | None,
+    applicant_name: str = "",
+) -> Case:
+    """Open a case without an online submission, in the caller's transaction: the part of an
+    application another authority handed over, or a case an authority starts itself (a plate
+    reservation). Numbered, in the initial status, in the offering's team; no process is started
+    here (``processes.services.process_start`` does that, with the caller's process variables)."""
+    offering = ServiceOffering.objects.filter(service=service, authority=authority).first()
+    if offering is None:
+        raise InvalidSubmission(
+            f"Die Behörde „{authority.name}“ bietet die Leistung „{service.name}“ nicht an.",
+            f"The authority {authority.name!r} does not offer the service {service.name!r}.",
+            code="service-not-offered",
+        )
+    now = timezone.now()
+    initial = _status_for_phase(status_model_for(service), Phase.NEW)
+    with transaction.atomic():
+        case = Case.objects.create(
+            authority=authority,
+            service=service,
+            applicant=applicant,
+            reference=f"~{uuid.uuid4().hex}",  # replaced by the number before the transaction ends
+            year=timezone.localdate(now).year,
+            number=None,
+            title=(title or service.name)[:300],
+            applicant_name=(applicant_name or applicant.get_full_name() or applicant.email)[:200],
+            status=initial.key,
+            phase=initial.phase,
+            team_id=offering.team_id or _default_team_id(authority),
+            submitted_at=now,
+        )
+        CaseEvent.objects.create(
+            case=case,
+            actor=actor,
+            kind=CaseEvent.Kind.SUBMITTED,
+            status=initial.key,
+            detail={"channel": channel},
+            visible_to_applicant=True,
+        )
+        _case_number(case)
+    return case
+
+
 def _case_number(case: Case) -> None:
     """Give ``case`` its gap-free number and reference, as the last write of its transaction.
 
@@ -305,6 +356,14 @@ def case_change_status(*, case: Case, status_key: str, actor: User, channel: str
     what needs their attention: receipts, requests and notices.
     """
     _require_staff(actor, case)
+    return _change_status(case=case, status_key=status_key, actor=actor, channel=channel, comment=comment)
+
+
+def _change_status(
+    *, case: Case, status_key: str, actor: User | None, channel: str, comment: str = ""
+) -> Case:
+    """``case_change_status`` after the actor's right was checked; ``actor`` is None for a step of
+    the case's own process model (the authority's configuration), which the history shows as such."""
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
         statuses = {s.key: s for s in status_model_for(case.service_id)}
@@ -344,8 +403,26 @@ def case_change_status(*, case: Case, status_key: str, actor: User, channel: str
             detail={"from": before, "comment": comment[:500]} if comment else {"from": before},
             visible_to_applicant=target.visible_to_applicant,
         )
-        _audit(actor, case, channel, {"status": [before, target.key]})
+        if actor is not None:
+            _audit(actor, case, channel, {"status": [before, target.key]})
+        if target.phase == Phase.CLOSED:
+            _closed(case)
     return case
+
+
+def _closed(case: Case) -> None:
+    """A closed case that is another authority's part of an application answers that hand-over
+    (through the outbox, so the sender's process runs in its own transaction)."""
+    from amtsweg.processes.models import Handover  # processes depend on cases' models
+
+    handover_id = Handover.objects.filter(receiving_case=case).values_list("pk", flat=True).first()
+    if handover_id is not None:
+        outbox_enqueue(
+            kind="processes.handover_return",
+            payload={"handover": str(handover_id)},
+            dedupe_key=f"handover_return:{handover_id}",
+            authority_id=case.authority_id,
+        )
 
 
 def case_assign(*, case: Case, assignee: User | None, actor: User, channel: str) -> Case:
@@ -635,6 +712,13 @@ def case_decide(
         notice_issue(case=case, decision=decision, actor=actor, body=body, fee_lines=fee_lines)
         _audit(actor, case, channel, {"decision": decision, "status": [before, decided.key]})
     return case
+
+
+def case_close_by_process(*, case: Case, channel: str) -> Case:
+    """The process model's own ``case.close`` step: move ``case`` to its closed status (the process
+    ends with it; no staff check: the model is the authority's configuration)."""
+    closed = _status_for_phase(status_model_for(case.service_id), Phase.CLOSED)
+    return _change_status(case=case, status_key=closed.key, actor=None, channel=channel)
 
 
 def case_close(*, case: Case, actor: User, channel: str) -> Case:

@@ -181,14 +181,12 @@ def notice_issue(*, run: Any, task: Any, params: dict[str, Any]) -> Outcome:
 
 @action("case.close", label="Vorgang abschließen")
 def case_close(*, run: Any, task: Any, params: dict[str, Any]) -> Outcome:
-    from amtsweg.cases.models import Phase
-    from amtsweg.cases.services import case_change_status, status_model_for
+    from amtsweg.cases.services import case_close_by_process
 
     # Not cases.services.case_close: that one also stops the process, which is the one running here.
-    closed = next(s for s in status_model_for(run.case.service_id) if s.phase == Phase.CLOSED)
-    run.case = case_change_status(
-        case=run.case, status_key=closed.key, actor=_staff_actor(run, "case.close"), channel=run.channel
-    )
+    # No caseworker needed: closing after a message (payment received, hand-over answered) is the
+    # model's own step.
+    run.case = case_close_by_process(case=run.case, channel=run.channel)
     return Outcome()
 
 
@@ -200,10 +198,22 @@ def case_close(*, run: Any, task: Any, params: dict[str, Any]) -> Outcome:
         Parameter("subject"),
         Parameter("fields", required=False, help="Antwortfelder, die mitgehen (durch Kommas getrennt)"),
         Parameter("team", required=False),
+        Parameter(
+            "service",
+            required=False,
+            help="LeiKa-Schlüssel: die empfangende Behörde bearbeitet ihren Teil als eigenen Vorgang",
+        ),
     ),
 )
 def handover(*, run: Any, task: Any, params: dict[str, Any]) -> Outcome:
-    """Hand the case's named answers to another authority's inbox and wait for its answer."""
+    """Hand the case's named answers to another authority's inbox and wait for its answer.
+
+    With ``service``, the receiving authority works its part as a case of that service of its own:
+    the worker opens it (outbox ``processes.handover_deliver``, exactly once) with the named answers
+    and ``origin``, the sender's confirmation of its part, as the process variables; when that case
+    is closed, its result answers the hand-over."""
+    from amtsweg.catalog.models import Service, ServiceOffering
+    from amtsweg.outbox.services import outbox_enqueue
     from amtsweg.tenancy.models import Authority, Team
 
     from .engine import WorkflowError
@@ -224,16 +234,43 @@ def handover(*, run: Any, task: Any, params: dict[str, Any]) -> Outcome:
     data = {key: answers[key] if key in answers else task.data.get(key) for key in keys}
     team_name = _text(params, "team", required=False)
     team = Team.objects.filter(authority=receiver, name=team_name).first() if team_name else None
-    run.handovers.append(
-        Handover(
-            case=run.case,
-            task_id=task.id,
-            from_authority=sender,
-            to_authority=receiver,
-            to_team=team,
-            subject=_text(params, "subject")[:300],
-            data={k: v for k, v in data.items() if v is not None},
-            created_at=run.now,
-        )
+    handed = {k: v for k, v in data.items() if v is not None}
+    service = None
+    service_key = _text(params, "service", required=False)
+    if service_key:
+        service = Service.objects.filter(leika_key=service_key).first()
+        if (
+            service is None
+            or not ServiceOffering.objects.filter(service=service, authority=receiver).exists()
+        ):
+            raise WorkflowError(
+                task, f"the authority {receiver.ags} does not offer the service {service_key!r}"
+            )
+        case = run.case
+        handed["origin"] = {
+            "authority_ags": sender.ags,
+            "authority_name": sender.name,
+            "reference": case.reference,
+            "decision": case.decision or "",
+            "decided_at": case.decided_at.isoformat() if case.decided_at else "",
+        }
+    handover_row = Handover(
+        case=run.case,
+        task_id=task.id,
+        from_authority=sender,
+        to_authority=receiver,
+        to_team=team,
+        subject=_text(params, "subject")[:300],
+        data=handed,
+        service=service,
+        created_at=run.now,
     )
+    run.handovers.append(handover_row)
+    if service is not None:
+        outbox_enqueue(
+            kind="processes.handover_deliver",
+            payload={"handover": str(handover_row.pk)},
+            dedupe_key=f"handover_deliver:{handover_row.pk}",
+            authority_id=receiver.pk,
+        )
     return Outcome(wait=True)

@@ -8,4 +8,4 @@ class ProcessesConfig(AppConfig):
     verbose_name = _("Prozesse")
 
     def ready(self) -> None:
-        from . import actions  # noqa: F401  (registers the platform actions)
+        from . import actions, handlers  # noqa: F401  (registers the platform actions and outbox handlers)

@@ -377,8 +377,35 @@ class Handover(models.Model):
     documents: models.JSONField[list[str]] = models.JSONField(
         _("übergebene Dokumente"), default=list, blank=True, help_text=_("ids der übergebenen Dokumente")
     )
+    service = models.ForeignKey(
+        "catalog.Service",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("als Vorgang der Leistung"),
+        help_text=_(
+            "Leer: nur eine Aufgabe im Übergabe-Eingang; sonst bearbeitet die empfangende Behörde "
+            "ihren Teil als eigenen Vorgang dieser Leistung."
+        ),
+    )
+    receiving_case = models.OneToOneField(
+        "cases.Case",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="handover_received",
+        verbose_name=_("Vorgang der empfangenden Behörde"),
+    )
+    delivered_at = models.DateTimeField(_("zugestellt am"), null=True, blank=True)
     status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     reply = models.TextField(_("Rückmeldung"), max_length=5000, blank=True)
+    reply_data: models.JSONField[dict[str, Any]] = models.JSONField(
+        _("zurückgegebene Angaben"),
+        default=dict,
+        blank=True,
+        help_text=_("Was die empfangende Behörde mit ihrer Antwort zurückgibt (z. B. Ergebnis je Fahrzeug)."),
+    )
     created_at = models.DateTimeField(_("übergeben am"))
     answered_at = models.DateTimeField(_("beantwortet am"), null=True, blank=True)
     answered_by = models.ForeignKey(

@@ -6,10 +6,13 @@ authority (the sender sees them through its case). Process models: see selectors
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
 
+from amtsweg.cases.models import Case
 from amtsweg.tenancy import access
 from amtsweg.tenancy.access import Actor
 from amtsweg.tenancy.models import Authority
@@ -72,4 +75,91 @@ def handover_get_for_user(user: Actor, pk: UUID, *, channel: str) -> Handover:
         channel=channel,
         via="to_authority",
         pk=pk,
+    )
+
+
+@dataclass(frozen=True)
+class CasePart:
+    """One authority's part of an application: a hand-over worked as a case of its own. Carries what
+    the applicant and the other authority may see of it (status, reference, dates, reply), never the
+    other case's data."""
+
+    handover_id: UUID
+    authority_name: str
+    subject: str
+    status: str
+    status_label: str
+    case_id: int | None
+    case_reference: str
+    case_status_label: str
+    case_phase: str
+    delivered_at: datetime | None
+    answered_at: datetime | None
+    reply: str
+
+
+def _part(handover: Handover, authority_name: str, labels: dict[tuple[int, str], str]) -> CasePart:
+    case = handover.receiving_case
+    return CasePart(
+        handover_id=handover.pk,
+        authority_name=authority_name,
+        subject=handover.subject,
+        status=handover.status,
+        status_label=str(handover.get_status_display()),
+        case_id=case.pk if case else None,
+        case_reference=case.reference if case else "",
+        case_status_label=labels.get((case.service_id, case.status), case.status) if case else "",
+        case_phase=case.phase if case else "",
+        delivered_at=handover.delivered_at,
+        answered_at=handover.answered_at,
+        reply=handover.reply if handover.answered_at else "",
+    )
+
+
+def _status_labels(cases: list[Case]) -> dict[tuple[int, str], str]:
+    from amtsweg.cases.services import status_model_for
+
+    labels: dict[tuple[int, str], str] = {}
+    for service_id in {c.service_id for c in cases}:
+        for status in status_model_for(service_id):
+            labels[(service_id, status.key)] = status.label
+    return labels
+
+
+def case_parts(case: Case) -> list[CasePart]:
+    """The parts of ``case`` other authorities work as cases of their own, in hand-over order. The
+    caller has already checked that the reader may see ``case`` (its applicant or its staff)."""
+    handovers = list(
+        Handover.objects.filter(case=case, service__isnull=False)
+        .select_related("receiving_case", "to_authority")
+        .order_by("created_at")
+    )
+    labels = _status_labels([h.receiving_case for h in handovers if h.receiving_case is not None])
+    return [_part(h, h.to_authority.name, labels) for h in handovers]
+
+
+def case_origin(case: Case) -> CasePart | None:
+    """For a case that is another authority's part of an application: that application (sender's
+    authority and reference; the hand-over's status)."""
+    handover = (
+        Handover.objects.filter(receiving_case=case)
+        .select_related("receiving_case", "from_authority", "case")
+        .first()
+    )
+    if handover is None:
+        return None
+    origin = handover.case
+    return CasePart(
+        handover_id=handover.pk,
+        authority_name=handover.from_authority.name,
+        subject=origin.title,
+        status=handover.status,
+        status_label=str(handover.get_status_display()),
+        case_id=origin.pk,
+        case_reference=origin.reference,
+        case_status_label=_status_labels([origin]).get((origin.service_id, origin.status), origin.status),
+        case_phase=origin.phase,
+        delivered_at=handover.delivered_at,
+        answered_at=handover.answered_at,
+        reply=handover.reply if handover.answered_at else "",
     )

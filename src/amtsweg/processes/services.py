@@ -260,9 +260,12 @@ def _running(run: Run) -> Iterator[None]:
         engine.current_run.reset(token)
 
 
-def process_start(*, case: Case, actor: User | None, channel: str) -> ProcessInstance | None:
+def process_start(
+    *, case: Case, actor: User | None, channel: str, data: Mapping[str, Any] | None = None
+) -> ProcessInstance | None:
     """Start the process of a new case, in the caller's transaction (the submission's). Cases of a
-    service without a published process model have none and are worked by hand."""
+    service without a published process model have none and are worked by hand. The process
+    variables start with ``data``, by default the applicant's answers."""
     version = process_version_for(service_id=case.service_id, authority_id=case.authority_id)
     if version is None:
         return None
@@ -271,7 +274,10 @@ def process_start(*, case: Case, actor: User | None, channel: str) -> ProcessIns
     run = Run(instance=instance, case=case, version=version, actor=actor, channel=channel, now=now)
     workflow = engine.new_workflow(engine.parsed_for(version))
     # Process variables start with the applicant's answers, so gateways can decide on them.
-    data = dict(case.submission.data) if case.submission_id and case.submission else {}
+    if data is None:
+        data = dict(case.submission.data) if case.submission_id and case.submission else {}
+    else:
+        data = dict(data)
     workflow.data.update(data)
     workflow.task_tree.data.update(data)
     for task in workflow.get_tasks(state=TaskState.READY):
@@ -848,13 +854,28 @@ def process_timers_fire(*, now: datetime | None = None, limit: int = 200) -> int
 
 def handover_answer(*, handover: Handover, status: str, reply: str, actor: User, channel: str) -> Handover:
     """The receiving authority answers a hand-over (accepted, completed, declined); a final answer goes
-    back to the sending case's process, which goes on."""
+    back to the sending case's process, which goes on. A hand-over worked as a case of its own is
+    answered by that case when it is closed, not by hand."""
     if not access.can_access(actor, handover.to_authority_id):
         raise Problem("Keine Berechtigung.", "Not allowed.", status_code=403, code="forbidden")
     if status not in {Handover.Status.ACCEPTED, Handover.Status.COMPLETED, Handover.Status.DECLINED}:
         raise Problem("Unbekannter Status.", "Unknown status.", code="invalid-status")
+    if handover.service_id is not None:
+        raise Problem(
+            "Diese Übergabe wird als eigener Vorgang bearbeitet; "
+            "sie ist beantwortet, wenn er abgeschlossen ist.",
+            "This hand-over is worked as a case of its own; closing that case answers it.",
+            status_code=409,
+            code="answered-by-case",
+        )
+    return _handover_answer(handover_id=handover.pk, status=status, reply=reply, actor=actor, channel=channel)
+
+
+def _handover_answer(
+    *, handover_id: UUID, status: str, reply: str, actor: User | None, channel: str
+) -> Handover:
     with transaction.atomic():
-        locked = Handover.objects.select_for_update().select_related("task").get(pk=handover.pk)
+        locked = Handover.objects.select_for_update(of=("self",)).select_related("task").get(pk=handover_id)
         if not locked.is_open:
             raise Problem(
                 "Diese Übergabe ist bereits beantwortet.",
@@ -873,25 +894,145 @@ def handover_answer(*, handover: Handover, status: str, reply: str, actor: User,
             kind=CaseEvent.Kind.HANDOVER,
             status=Case.objects.values_list("status", flat=True).get(pk=locked.case_id),
             detail={"handover": str(locked.pk), "status": status, "to": locked.to_authority_id},
+            visible_to_applicant=locked.service_id is not None,
         )
-        access.audit(
-            actor=actor,
-            action=AuditEvent.Action.UPDATE,
-            obj=locked,
-            authority_id=locked.to_authority_id,
-            channel=channel,
-            changes={"status": status},
-        )
+        if actor is not None:
+            access.audit(
+                actor=actor,
+                action=AuditEvent.Action.UPDATE,
+                obj=locked,
+                authority_id=locked.to_authority_id,
+                channel=channel,
+                changes={"status": status},
+            )
         if status != Handover.Status.ACCEPTED and locked.task.instance_id is not None:
             instance, workflow, open_rows = _locked(locked.task.instance_id)
             spiff_task = workflow.get_task_from_id(locked.task_id)
             if spiff_task is not None and spiff_task.state == TaskState.STARTED:
                 run = _run_for(instance, None, channel)
-                spiff_task.data.update({"handover_status": status, "handover_reply": locked.reply})
+                # Gateway conditions read names only: each plain value of the reply data also
+                # becomes a variable of its own (``handover_<key>``).
+                spiff_task.data.update(
+                    {
+                        f"handover_{key}": value
+                        for key, value in locked.reply_data.items()
+                        if key.isidentifier() and isinstance(value, str | int | float | bool)
+                    }
+                )
+                spiff_task.data.update(
+                    {
+                        "handover_status": status,
+                        "handover_reply": locked.reply,
+                        "handover_data": dict(locked.reply_data),
+                    }
+                )
                 with _running(run):
                     spiff_task.complete()
                 _advance(run, workflow, open_rows=open_rows)
     return locked
+
+
+def handover_deliver(*, handover_id: UUID) -> Case | None:
+    """Open the receiving authority's case for a hand-over worked as a case of its own (run by the
+    worker for the outbox message ``processes.handover_deliver``).
+
+    One transaction under the hand-over's row lock: the case, the link, both case histories and the
+    start of the receiving process are written together or not at all, and a hand-over that already
+    has its case is left alone, so a crash or a repeated delivery never loses or doubles the part.
+    The receiving case gets only the handed-over answers (``handover.data``), never the sender's case.
+    """
+    from amtsweg.cases.services import case_open
+
+    with transaction.atomic():
+        handover = (
+            Handover.objects.select_for_update(of=("self",))
+            .select_related("case", "service", "to_authority", "from_authority")
+            .filter(pk=handover_id)
+            .first()
+        )
+        if (
+            handover is None
+            or handover.service is None
+            or handover.receiving_case_id is not None
+            or not handover.is_open
+        ):
+            return None
+        origin = handover.case
+        case = case_open(
+            authority=handover.to_authority,
+            service=handover.service,
+            applicant=origin.applicant,
+            applicant_name=origin.applicant_name,
+            title=handover.subject,
+            channel="handover",
+            actor=None,
+        )
+        if handover.to_team_id is not None:
+            Case.objects.filter(pk=case.pk).update(team_id=handover.to_team_id)
+            case.team_id = handover.to_team_id
+        handover.receiving_case = case
+        handover.delivered_at = timezone.now()
+        handover.status = Handover.Status.ACCEPTED
+        handover.save(update_fields=["receiving_case", "delivered_at", "status"])
+        CaseEvent.objects.create(
+            case=origin,
+            kind=CaseEvent.Kind.HANDOVER,
+            status=origin.status,
+            detail={
+                "handover": str(handover.pk),
+                "status": Handover.Status.ACCEPTED,
+                "to": handover.to_authority_id,
+                "to_name": handover.to_authority.name,
+                "reference": case.reference,
+            },
+            visible_to_applicant=True,
+        )
+        CaseEvent.objects.create(
+            case=case,
+            kind=CaseEvent.Kind.HANDOVER,
+            status=case.status,
+            detail={
+                "handover": str(handover.pk),
+                "from": handover.from_authority_id,
+                "from_name": handover.from_authority.name,
+                "reference": origin.reference,
+            },
+            visible_to_applicant=True,
+        )
+        process_start(case=case, actor=None, channel="handover", data=handover.data)
+    return case
+
+
+def handover_reply_set(*, case: Case, reply: str, data: Mapping[str, Any]) -> None:
+    """What the receiving ``case`` answers its hand-over with once it is closed (e.g. the result per
+    vehicle); set by the receiving service's process steps before the case is closed."""
+    Handover.objects.filter(
+        receiving_case=case, status__in=[Handover.Status.OPEN, Handover.Status.ACCEPTED]
+    ).update(reply=reply.strip()[:5000], reply_data=dict(data))
+
+
+def handover_return(*, handover_id: UUID) -> Handover | None:
+    """Answer a hand-over whose receiving case was closed (outbox ``processes.handover_return``):
+    ``completed`` when that case was granted (in full or in part), else ``declined``; the sending
+    case's process goes on with the reply. Nothing happens twice: an answered hand-over stays as it is."""
+    from amtsweg.cases.models import Phase
+
+    handover = Handover.objects.select_related("receiving_case").filter(pk=handover_id).first()
+    if handover is None or not handover.is_open or handover.receiving_case is None:
+        return None
+    case = handover.receiving_case
+    if case.phase != Phase.CLOSED:
+        return None
+    granted = case.decision in ("granted", "partially")
+    status = Handover.Status.COMPLETED if granted else Handover.Status.DECLINED
+    reply = handover.reply or (
+        f"{case.reference}: erledigt"
+        if granted
+        else f"{case.reference}: nicht erledigt (abgelehnt oder zurückgezogen)"
+    )
+    return _handover_answer(
+        handover_id=handover.pk, status=status, reply=reply, actor=None, channel="handover"
+    )
 
 
 def process_cancel(*, case: Case, actor: User | None, channel: str) -> bool:

@@ -1,0 +1,1 @@
+"""Process actions of the Kreis road-traffic office (registered on import)."""

@@ -1,0 +1,1 @@
+"""Outbox handlers of vehicle registration (registered on import)."""
