@@ -13,6 +13,7 @@ from amtsweg.outbox import api as outbox_api
 from amtsweg.payments import api as payments_api
 from amtsweg.processes import api as processes_api
 from amtsweg.tenancy import api as tenancy_api
+from amtsweg.vehicles import api as vehicles_api
 
 urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
@@ -28,4 +29,5 @@ urlpatterns = [
     *identity_api.urlpatterns,
     *payments_api.urlpatterns,
     *appointments_api.urlpatterns,
+    *vehicles_api.urlpatterns,
 ]

@@ -284,6 +284,8 @@ VEHICLES_RESERVATION_FEE_CENTS = int(env("AMTSWEG_VEHICLES_RESERVATION_FEE_CENTS
 VEHICLES_RESERVATIONS_PER_PERSON = int(env("AMTSWEG_VEHICLES_RESERVATIONS_PER_PERSON", "3"))
 # Fee per vehicle for an address change; a payments fee of the service at the Kreis overrides it.
 VEHICLES_ADDRESS_CHANGE_FEE_CENTS = int(env("AMTSWEG_VEHICLES_ADDRESS_CHANGE_FEE_CENTS", "1280"))
+# Seconds the public waiting times of a road-traffic office are cached.
+VEHICLES_WAITING_CACHE_SECONDS = int(env("AMTSWEG_VEHICLES_WAITING_CACHE_SECONDS", "30"))
 
 # --- API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK: dict[str, Any] = {
@@ -325,6 +327,7 @@ SPECTACULAR_SETTINGS = {
         "PaymentStatusEnum": "amtsweg.payments.models.Payment.Status",
         "AppointmentStatusEnum": "amtsweg.appointments.models.Appointment.Status",
         "FeeKindEnum": "amtsweg.payments.models.Fee.Kind",
+        "PlateReservationStatusEnum": "amtsweg.vehicles.models.PlateReservation.Status",
     },
 }
 

@@ -9,6 +9,7 @@ from amtsweg.notices import urls as notices_urls
 from amtsweg.outbox import urls as outbox_urls
 from amtsweg.payments import urls as payments_urls
 from amtsweg.processes import urls as processes_urls
+from amtsweg.vehicles import urls as vehicles_urls
 
 from . import views
 
@@ -30,4 +31,5 @@ urlpatterns = [
     *processes_urls.backoffice_patterns,
     *payments_urls.backoffice_patterns,
     *appointments_urls.backoffice_patterns,
+    *vehicles_urls.backoffice_patterns,
 ]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -82,6 +83,8 @@ def backoffice_context(
         "authorities": authorities,
         "current_authority": authority,
         "is_admin": authority is not None and access.can_access(request.user, authority, administer=True),
+        # The registration authority (Zulassungsbehörde) gets the vehicle pages in its menu.
+        "is_vehicle_authority": authority is not None and authority.ags == settings.VEHICLES_AUTHORITY_AGS,
         **extra,
     }
 

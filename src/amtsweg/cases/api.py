@@ -2,9 +2,10 @@
 
 from django.urls import URLPattern
 
-from . import api_citizen, api_staff
+from . import api_citizen, api_counter, api_staff
 
 urlpatterns: list[URLPattern] = [
     *api_citizen.urlpatterns,
     *api_staff.urlpatterns,
+    *api_counter.urlpatterns,
 ]

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from amtsweg.forms.models import Draft
 from amtsweg.identity.models import User
+from amtsweg.processes.selectors import CasePart, case_origin
 
 from .models import (
     OPEN_PHASES,
@@ -87,19 +88,27 @@ class CaseRow:
     case: Case
     status_label: str
     open_requests: int
+    # The parts other authorities work as cases of their own (one application, several parts).
+    parts: list[CasePart] = field(default_factory=list)
 
 
 def cases_for_citizen(*, user: User) -> QuerySet[Case]:
-    """The citizen's own cases, newest first, unevaluated."""
+    """The citizen's own applications, newest first, unevaluated. A case that is another authority's
+    part of one of them is listed under that application (``CaseRow.parts``), not on its own."""
+    from amtsweg.processes.models import Handover
+
     return (
         Case.objects.filter(applicant=user)
+        .exclude(handover_received__case__applicant=user)
+        .annotate(has_parts=Exists(Handover.objects.filter(case=OuterRef("pk"), service__isnull=False)))
         .select_related("authority", "service")
         .order_by("-submitted_at", "-id")
     )
 
 
 def case_rows(cases: Iterable[Case]) -> list[CaseRow]:
-    """Cases with their live status label and number of open information requests (two queries)."""
+    """Cases with their live status label, number of open information requests and their parts
+    (four queries for any number of cases)."""
     cases = list(cases)
     labels = StatusLabels(c.service_id for c in cases)
     open_counts: dict[int, int] = {}
@@ -108,7 +117,57 @@ def case_rows(cases: Iterable[Case]) -> list[CaseRow]:
             case__in=cases, answered_at__isnull=True
         ).values_list("case_id", flat=True):
             open_counts[case_id] = open_counts.get(case_id, 0) + 1
-    return [CaseRow(c, labels.label(c), open_counts.get(c.pk, 0)) for c in cases]
+    parts = parts_of_cases(cases)
+    return [CaseRow(c, labels.label(c), open_counts.get(c.pk, 0), parts.get(c.pk, [])) for c in cases]
+
+
+def parts_of_cases(cases: list[Case]) -> dict[int, list[CasePart]]:
+    """The parts of each case (``processes.selectors.case_parts`` for many cases at once), with the
+    status labels the applicant sees (a status hidden from applicants shows as its phase)."""
+    from amtsweg.processes.models import Handover
+
+    # Listed cases say whether they have parts (``cases_for_citizen``): most have none, no query then.
+    cases = [c for c in cases if getattr(c, "has_parts", True)]
+    if not cases:
+        return {}
+    handovers = list(
+        Handover.objects.filter(case__in=cases, service__isnull=False)
+        .select_related("receiving_case", "to_authority")
+        .order_by("created_at")
+    )
+    if not handovers:
+        return {}
+    labels = StatusLabels(h.receiving_case.service_id for h in handovers if h.receiving_case is not None)
+    parts: dict[int, list[CasePart]] = {}
+    for handover in handovers:
+        received = handover.receiving_case
+        parts.setdefault(handover.case_id, []).append(
+            CasePart(
+                handover_id=handover.pk,
+                authority_name=handover.to_authority.name,
+                subject=handover.subject,
+                status=handover.status,
+                status_label=str(handover.get_status_display()),
+                case_id=received.pk if received else None,
+                case_reference=received.reference if received else "",
+                case_status_label=labels.label(received) if received else "",
+                case_phase=received.phase if received else "",
+                delivered_at=handover.delivered_at,
+                answered_at=handover.answered_at,
+                reply=handover.reply if handover.answered_at else "",
+            )
+        )
+    return parts
+
+
+def origin_for_citizen(*, user: User, case: Case) -> CasePart | None:
+    """For the citizen's case that is a part of another application of theirs: that application."""
+    origin = case_origin(case)
+    if origin is None or origin.case_id is None:
+        return None
+    if not Case.objects.filter(pk=origin.case_id, applicant=user).exists():
+        return None
+    return origin
 
 
 def drafts_open_for_citizen(*, user: User) -> QuerySet[Draft]:
@@ -148,6 +207,8 @@ class CaseView:
     open_requests: list[InformationRequest]
     answered_requests: list[InformationRequest]
     summary: list[tuple[str, str]] = field(default_factory=list)
+    parts: list[CasePart] = field(default_factory=list)
+    origin: CasePart | None = None  # the application this case is a part of
 
 
 def _history_text(event: CaseEvent, labels: StatusLabels, case: Case) -> str:
@@ -187,6 +248,8 @@ def case_view_for_citizen(*, user: User, pk: int) -> CaseView:
         open_requests=[r for r in requests if r.answered_at is None],
         answered_requests=[r for r in requests if r.answered_at is not None],
         summary=submission_summary(case, documents),
+        parts=parts_of_cases([case]).get(case.pk, []),
+        origin=origin_for_citizen(user=user, case=case),
     )
 
 

@@ -40,6 +40,32 @@ class MyStatusSerializer(serializers.Serializer[Any]):
     phase = serializers.CharField(read_only=True, help_text=f"One of: {_values(Phase)}.")
 
 
+class MyCasePartSerializer(serializers.Serializer[Any]):
+    """One authority's part of an application, worked there as a case of its own: what the applicant
+    sees of it (status, reference, dates, answer); built from ``processes.selectors.CasePart``."""
+
+    authority_name = serializers.CharField(read_only=True)
+    subject = serializers.CharField(read_only=True)
+    status = serializers.CharField(
+        read_only=True, help_text="State of the hand-over: open, accepted, completed or declined."
+    )
+    status_label = serializers.CharField(read_only=True)
+    case = serializers.IntegerField(
+        source="case_id",
+        read_only=True,
+        allow_null=True,
+        help_text="Id of the part's case (see me/cases/{id}).",
+    )
+    case_reference = serializers.CharField(read_only=True)
+    case_status_label = serializers.CharField(
+        read_only=True, help_text="The part's case status as shown to the applicant."
+    )
+    case_phase = serializers.CharField(read_only=True)
+    delivered_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    answered_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    reply = serializers.CharField(read_only=True)
+
+
 class MyCaseSerializer(serializers.Serializer[Any]):
     """One of the citizen's cases (Vorgang); built from ``selectors_citizen.CaseRow``."""
 
@@ -56,6 +82,7 @@ class MyCaseSerializer(serializers.Serializer[Any]):
         source="case.decision", read_only=True, help_text="Empty, or one of: granted, partially, rejected."
     )
     open_information_requests = serializers.IntegerField(source="open_requests", read_only=True)
+    parts = MyCasePartSerializer(many=True, read_only=True)
 
     @extend_schema_field(MyStatusSerializer)
     def get_status(self, row: Any) -> dict[str, str]:
@@ -130,6 +157,10 @@ class MyCaseDetailSerializer(serializers.Serializer[Any]):
     submitted_at = serializers.DateTimeField(source="case.submitted_at", read_only=True)
     decided_at = serializers.DateTimeField(source="case.decided_at", read_only=True, allow_null=True)
     decision = serializers.CharField(source="case.decision", read_only=True)
+    parts = MyCasePartSerializer(many=True, read_only=True)
+    origin = MyCasePartSerializer(
+        read_only=True, allow_null=True, help_text="The application this case is a part of (null if none)."
+    )
     history = MyHistoryEntrySerializer(many=True, read_only=True)
     documents = MyDocumentSerializer(many=True, read_only=True)
     information_requests = serializers.SerializerMethodField()

@@ -714,6 +714,12 @@ def case_decide(
     return case
 
 
+def case_status_set_by_process(*, case: Case, status_key: str, channel: str) -> Case:
+    """The process model's own ``status.set`` step: the status model's transitions apply, no staff
+    check (the model is the authority's configuration; the history shows no person)."""
+    return _change_status(case=case, status_key=status_key, actor=None, channel=channel)
+
+
 def case_close_by_process(*, case: Case, channel: str) -> Case:
     """The process model's own ``case.close`` step: move ``case`` to its closed status (the process
     ends with it; no staff check: the model is the authority's configuration)."""

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from . import views_citizen, views_staff
+from . import urls_counter, views_citizen, views_staff
 
 # Mounted under /backoffice/ in the ``backoffice`` namespace (authority pages take ``<str:ags>/`` first).
 backoffice_patterns: list[URLPattern] = [
@@ -26,6 +26,7 @@ backoffice_patterns: list[URLPattern] = [
     ),
     path("<str:ags>/vorgaenge/<int:pk>/entscheidung/", views_staff.case_decide, name="case-decide"),
     path("<str:ags>/vorgaenge/<int:pk>/abschluss/", views_staff.case_close, name="case-close"),
+    *urls_counter.backoffice_patterns,
 ]
 # Mounted under / in the ``portal`` namespace.
 portal_patterns: list[URLPattern] = [

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from django.contrib import messages
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -31,6 +31,8 @@ from amtsweg.cases.documents import document_response
 from amtsweg.catalog.models import Service
 from amtsweg.core.problems import Problem
 from amtsweg.identity.models import User
+from amtsweg.processes.models import Handover
+from amtsweg.processes.selectors import case_origin, case_parts
 from amtsweg.tenancy import access
 from amtsweg.tenancy.models import AuditEvent, Authority, Team
 
@@ -315,12 +317,21 @@ def _render_case(
         if schema and case.submission
         else [],
         history=[(event, event_text(event, detail)) for event in detail.events],
+        **_parts(case),
         breadcrumbs=[
             (_("Vorgänge"), reverse("backoffice:cases", kwargs={"ags": authority.ags})),
             (case.reference, ""),
         ],
     )
     return render(request, "cases/staff/case_detail.html", context, status=status)
+
+
+def _parts(case: Case) -> dict[str, Any]:
+    """Hand-overs worked as cases of their own, from or to this case: only their status, reference,
+    dates and answer, never the other authority's case (one query for a case without any)."""
+    if not Handover.objects.filter(Q(case=case, service__isnull=False) | Q(receiving_case=case)).exists():
+        return {"parts": [], "origin": None}
+    return {"parts": case_parts(case), "origin": case_origin(case)}
 
 
 def _error_link(form: Form, name: str, errors: Any) -> tuple[str, str, list[str]]:

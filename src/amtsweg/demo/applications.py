@@ -38,6 +38,12 @@ DEMO_FORMS: dict[str, str] = {
     "99115004001000": "forms/melderegisterauskunft.json",  # Melderegisterauskunft Erteilung
     "99102013002000": "forms/hundesteuer.json",  # Hundesteuer Festsetzung
     "99042001012000": "forms/fischereischein.xdf3.xml",  # Fischereischein Ausstellung (XDatenfelder 3)
+    "99115005104000": "forms/wohnsitzanmeldung.json",  # Anmeldung einer Wohnung (OZG 10124)
+}
+# Kreis services whose cases are opened by hand-overs or by the Kreis itself → the Kreis team
+KREIS_TEAMS: dict[str, str] = {
+    "99036008071000": "Zulassungsstelle",  # Adressänderung (vehicle part of a move)
+    "99036009072003": "Zulassungsstelle",  # Wunschkennzeichen
 }
 
 
@@ -84,6 +90,12 @@ def _route_to_teams() -> None:
             offering.team = team
             offering.maturity = max(offering.maturity, ServiceOffering.Maturity.ONLINE_APPLICATION)
             offering.save(update_fields=["team", "maturity", "updated_at"])
+    for leika, team_name in KREIS_TEAMS.items():
+        for offering in ServiceOffering.objects.filter(service__leika_key=leika).select_related("authority"):
+            team = Team.objects.filter(authority=offering.authority, name=team_name).first()
+            if team is not None and offering.team_id != team.pk:
+                offering.team = team
+                offering.save(update_fields=["team", "updated_at"])
 
 
 def _notice_templates() -> None:

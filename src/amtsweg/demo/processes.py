@@ -53,6 +53,8 @@ REFERENCE_MODELS: dict[str, str] = {
     "99115004001000": "melderegisterauskunft.bpmn",  # Melderegisterauskunft
     HUNDESTEUER: "hundesteuer.bpmn",  # Hundesteuer An- und Abmeldung
     "99042001012000": "fischereischein.bpmn",  # Fischereischein
+    "99115005104000": "wohnsitzanmeldung.bpmn",  # Anmeldung einer Wohnung, vehicles handed to the Kreis
+    "99036008071000": "kfz_adressaenderung.bpmn",  # the Kreis' vehicle part of a move
 }
 # (service, town) → the town's own variant
 VARIANTS: dict[tuple[str, str], str] = {

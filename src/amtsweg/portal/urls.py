@@ -8,6 +8,7 @@ from amtsweg.forms import urls as forms_urls
 from amtsweg.identity import urls as identity_urls
 from amtsweg.notices import urls as notices_urls
 from amtsweg.payments import urls as payments_urls
+from amtsweg.vehicles import urls as vehicles_urls
 
 from . import views
 
@@ -29,4 +30,5 @@ urlpatterns = [
     *notices_urls.portal_patterns,
     *payments_urls.portal_patterns,
     *appointments_urls.portal_patterns,
+    *vehicles_urls.portal_patterns,
 ]

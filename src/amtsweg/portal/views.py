@@ -83,12 +83,16 @@ def authority_theme(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def office_detail(request: HttpRequest, slug: str, office_slug: str) -> HttpResponse:
+    from amtsweg.vehicles.waiting import road_traffic_offices
+
     page = selectors.office_page(authority_slug=slug, office_slug=office_slug)
     return render(
         request,
         "portal/office_detail.html",
         {
             "page": page,
+            # a road-traffic office links its waiting times and the desired-plate check
+            "road_traffic": any(o.office_id == page.office.pk for o in road_traffic_offices()),
             "authority": page.authority,
             "breadcrumbs": _crumbs(
                 (page.authority.name, reverse("portal:authority", args=[page.authority.slug])),

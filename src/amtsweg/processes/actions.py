@@ -101,14 +101,11 @@ def _text(params: dict[str, Any], key: str, *, required: bool = True) -> str:
 
 @action("status.set", label="Status setzen", parameters=(Parameter("status", help="Schlüssel des Status"),))
 def status_set(*, run: Any, task: Any, params: dict[str, Any]) -> Outcome:
-    from amtsweg.cases.services import case_change_status
+    from amtsweg.cases.services import case_status_set_by_process
 
-    case = case_change_status(
-        case=run.case,
-        status_key=_text(params, "status"),
-        actor=_staff_actor(run, "status.set"),
-        channel=run.channel,
-    )
+    # The model's own step, like case.close: it may follow the start (a citizen's submission), a
+    # timer or a message; the status model still decides which transitions are allowed.
+    case = case_status_set_by_process(case=run.case, status_key=_text(params, "status"), channel=run.channel)
     run.case = case
     return Outcome(data={"status": case.status})
 

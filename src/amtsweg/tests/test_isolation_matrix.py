@@ -146,6 +146,7 @@ MODULES_WITH_ROUTES = (
     "processes",
     "payments",
     "appointments",
+    "vehicles",
 )
 for _module in MODULES_WITH_ROUTES:
     MATRIX += importlib.import_module(f"amtsweg.{_module}.tests.matrix").ROUTES

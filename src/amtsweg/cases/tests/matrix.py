@@ -2,9 +2,10 @@
 
 from amtsweg.testing import Route
 
-from . import matrix_citizen, matrix_staff
+from . import matrix_citizen, matrix_counter, matrix_staff
 
 ROUTES: list[Route] = [
     *matrix_citizen.ROUTES,
     *matrix_staff.ROUTES,
+    *matrix_counter.ROUTES,
 ]

@@ -12,6 +12,7 @@ from amtsweg.cases.models import Case, CaseEvent, Phase
 from amtsweg.cases.services import case_decide
 from amtsweg.cases.tests.factories import notice_templates
 from amtsweg.core.problems import Problem
+from amtsweg.identity.models import User
 from amtsweg.notices.models import NoticeTemplate
 from amtsweg.outbox.models import OutboxMessage
 from amtsweg.outbox.testing import deliver_due_messages
@@ -171,8 +172,8 @@ def test_a_crash_during_delivery_loses_nothing_and_opens_nothing_twice(
 
 
 def test_the_closed_receiving_case_answers_and_the_sender_goes_on(
-    world: World, handed_over: Case, kreis_caseworker
-) -> None:  # type: ignore[no-untyped-def]
+    world: World, handed_over: Case, kreis_caseworker: User
+) -> None:
     deliver_due_messages(kinds=["processes.handover_deliver"])
     kreis_case = receiving(handed_over)
     handover = Handover.objects.get(case=handed_over)
@@ -204,8 +205,8 @@ def test_the_closed_receiving_case_answers_and_the_sender_goes_on(
 
 
 def test_a_rejected_part_is_declined_and_the_sender_closes(
-    world: World, handed_over: Case, kreis_caseworker
-) -> None:  # type: ignore[no-untyped-def]
+    world: World, handed_over: Case, kreis_caseworker: User
+) -> None:
     deliver_due_messages(kinds=["processes.handover_deliver"])
     kreis_case = receiving(handed_over)
     notice_templates(world)
@@ -221,8 +222,8 @@ def test_a_rejected_part_is_declined_and_the_sender_closes(
 
 
 def test_a_crash_during_the_answer_is_retried_once(
-    world: World, handed_over: Case, kreis_caseworker, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    world: World, handed_over: Case, kreis_caseworker: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from .. import services
 
     deliver_due_messages(kinds=["processes.handover_deliver"])

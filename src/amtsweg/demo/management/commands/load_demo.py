@@ -9,6 +9,7 @@ from amtsweg.demo.applications import demo_applications_load
 from amtsweg.demo.processes import demo_processes_load
 from amtsweg.demo.services import demo_load
 from amtsweg.payments.demo import load_payments_demo
+from amtsweg.vehicles.demo import load_vehicles_demo
 
 
 class Command(BaseCommand):
@@ -38,6 +39,7 @@ class Command(BaseCommand):
         appointments = load_appointments_demo()
         # After the demo cases: those are worked by hand; new applications run on the published processes.
         processes = demo_processes_load()
+        vehicles = load_vehicles_demo()
         catalog = "vollständiger OZG/LeiKa-Katalog" if summary.full_catalog else "kuratierte Auswahl"
         self.stdout.write(
             self.style.SUCCESS(
@@ -45,8 +47,9 @@ class Command(BaseCommand):
                 f"{summary.offerings} Leistungsangebote, {applications.forms} Online-Formulare, "
                 f"{applications.cases} neue Demo-Vorgänge, {processes.models} Prozessmodelle, "
                 f"{processes.historical_cases} historische Vorgänge für Prozessvergleich und -analyse, "
-                f"{appointments.offices} Dienststellen mit Online-Terminvergabe "
-                f"und {appointments.booked} Terminen."
+                f"{appointments.offices} Dienststellen mit Online-Terminvergabe, "
+                f"{appointments.booked} Termine, {vehicles.issued + vehicles.citizen_vehicles} Fahrzeuge "
+                f"im lokalen Fahrzeugregister und {vehicles.reservations} Wunschkennzeichen."
             )
         )
         self.stdout.write("\nDemo-Zugänge (Passwort jeweils wie angegeben):")

@@ -64,12 +64,20 @@ class RecoverySweep(threading.Thread):
 
 def sweep() -> None:
     """The periodic work: lost outbox messages, process timers (deadlines, escalations) now due, the
-    nightly payment check, and appointments (expired holds, no-shows, reminders, lead times)."""
+    nightly payment check, appointments (expired holds, no-shows, reminders, lead times) and expired
+    plate reservations."""
     from amtsweg.appointments.sweep import appointments_sweep
     from amtsweg.payments.check import payments_check_schedule
     from amtsweg.processes.services import process_timers_fire
+    from amtsweg.vehicles.reservations import plate_reservations_expire
 
-    for job in (outbox_recover, process_timers_fire, payments_check_schedule, appointments_sweep):
+    for job in (
+        outbox_recover,
+        process_timers_fire,
+        payments_check_schedule,
+        appointments_sweep,
+        plate_reservations_expire,
+    ):
         try:
             job()
         except (
