@@ -29,6 +29,7 @@ Rules (decided here, shown to citizens on the portal page):
 
 from __future__ import annotations
 
+import contextlib
 import enum
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -346,6 +347,39 @@ def _request_fee(reservation: PlateReservation, *, purpose: str) -> None:
     )
 
 
+# A reservation's case has no decision to take: it is open while the plate is held and closed when
+# the reservation ends (released, expired, allotted). Its own status model says so.
+RESERVATION_STATUSES = [
+    # key, German, English, phase, order, next keys
+    ("reserviert", "Reserviert", "Reserved", "new", 10, ["beendet"]),
+    ("beendet", "Beendet", "Ended", "closed", 20, []),
+]
+
+
+def _ensure_status_model(service: Service) -> None:
+    from amtsweg.cases.models import StatusDefinition
+
+    if StatusDefinition.objects.filter(service=service).exists():
+        return
+    for key, de, en, phase, order, next_keys in RESERVATION_STATUSES:
+        StatusDefinition.objects.get_or_create(
+            service=service,
+            key=key,
+            defaults={"label_de": de, "label_en": en, "phase": phase, "order": order, "next_keys": next_keys},
+        )
+
+
+def _close_cases(case_ids: Iterable[int | None]) -> None:
+    """Close the cases of ended reservations (in the caller's transaction)."""
+    from amtsweg.cases.models import Case, Phase
+    from amtsweg.cases.services import TransitionNotAllowed, case_close_by_process
+
+    for case in Case.objects.filter(pk__in=[pk for pk in case_ids if pk]).exclude(phase=Phase.CLOSED):
+        # A status model an administrator changed by hand may not allow it: staff close it then.
+        with contextlib.suppress(TransitionNotAllowed):
+            case_close_by_process(case=case, channel="worker")
+
+
 def plate_reserve(
     *, plate: Plate | str, holder: User, channel: str, now: datetime | None = None
 ) -> PlateReservation:
@@ -367,12 +401,11 @@ def plate_reserve(
     authority = _registration_authority()
     service = Service.objects.get(leika_key=RESERVATION_SERVICE)
     limit = int(settings.VEHICLES_RESERVATIONS_PER_PERSON)
+    _ensure_status_model(service)
     with transaction.atomic():
         # One reservation at a time per person, so the limit holds with several tabs or clients.
         User.objects.select_for_update().filter(pk=holder.pk).values_list("pk", flat=True).get()
-        PlateReservation.objects.filter(plate=wanted.text, status=Status.ACTIVE, expires_at__lte=now).update(
-            status=Status.EXPIRED, ended_at=F("expires_at")
-        )
+        _expire(PlateReservation.objects.filter(plate=wanted.text, status=Status.ACTIVE, expires_at__lte=now))
         held = PlateReservation.objects.filter(
             holder=holder, status=Status.ACTIVE, expires_at__gt=now
         ).count()
@@ -511,6 +544,7 @@ def plate_reservation_release(
         locked.status = Status.RELEASED
         locked.ended_at = now
         locked.save(update_fields=["status", "ended_at"])
+        _close_cases([locked.case_id])
         if by_staff:
             access.audit(
                 actor=actor,
@@ -527,9 +561,20 @@ def plate_reservations_expire(*, now: datetime | None = None) -> int:
     """Mark every active reservation past its end as expired (the worker's sweep); returns how many.
     One UPDATE on the partial index ``vehicles_reservation_due``."""
     now = now or timezone.now()
-    return PlateReservation.objects.filter(status=Status.ACTIVE, expires_at__lte=now).update(
+    with transaction.atomic():
+        return _expire(PlateReservation.objects.filter(status=Status.ACTIVE, expires_at__lte=now))
+
+
+def _expire(due: QuerySet[PlateReservation]) -> int:
+    """Mark ``due`` reservations expired and close their cases; how many."""
+    rows = list(due.select_for_update().values_list("pk", "case_id"))
+    if not rows:
+        return 0
+    PlateReservation.objects.filter(pk__in=[pk for pk, _ in rows], status=Status.ACTIVE).update(
         status=Status.EXPIRED, ended_at=F("expires_at")
     )
+    _close_cases(case_id for _, case_id in rows)
+    return len(rows)
 
 
 def plate_reservation_use(*, plate: Plate | str, holder: User, now: datetime | None = None) -> bool:
@@ -539,8 +584,11 @@ def plate_reservation_use(*, plate: Plate | str, holder: User, now: datetime | N
     else must not be allotted (:func:`plate_availability` says ``reserved``)."""
     now = now or timezone.now()
     wanted = _plate_of(plate)
-    return bool(
-        PlateReservation.objects.filter(
-            plate=wanted.text, holder=holder, status=Status.ACTIVE, expires_at__gt=now
-        ).update(status=Status.USED, ended_at=now)
+    held = PlateReservation.objects.filter(
+        plate=wanted.text, holder=holder, status=Status.ACTIVE, expires_at__gt=now
     )
+    case_ids = list(held.values_list("case_id", flat=True))
+    if not held.update(status=Status.USED, ended_at=now):
+        return False
+    _close_cases(case_ids)
+    return True

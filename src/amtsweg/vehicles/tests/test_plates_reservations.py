@@ -230,8 +230,11 @@ def test_extend_refused_after_the_end_and_for_others(kreis: World, clock: time_m
 def test_holder_releases_and_the_plate_is_free(kreis: World, clock: time_machine.Traveller) -> None:
     reservation = plate_reserve(plate="NE-AB 1", holder=kreis.citizen, channel="web")
     clock.shift(timedelta(hours=1))
+    assert reservation.case is not None and reservation.case.status == "reserviert"
     released = plate_reservation_release(reservation=reservation, actor=kreis.citizen, channel="web")
     assert released.status == Status.RELEASED and released.ended_at == START + timedelta(hours=1)
+    reservation.case.refresh_from_db()
+    assert reservation.case.phase == "closed"  # the case ends with the reservation
     assert plate_availability("NE-AB 1").available
     assert not AuditEvent.objects.filter(object_id=str(reservation.pk)).exists()  # audit is for staff
     with pytest.raises(Problem) as error:
@@ -270,6 +273,8 @@ def test_expire_sweep(kreis: World, clock: time_machine.Traveller) -> None:
     second.refresh_from_db()
     assert first.status == Status.EXPIRED and first.ended_at == START + timedelta(days=90)
     assert second.status == Status.ACTIVE
+    assert first.case is not None and second.case is not None
+    assert (first.case.phase, second.case.phase) == ("closed", "new")
     assert plate_reservations_expire(now=START + timedelta(days=101)) == 1
     assert plate_reservations_expire(now=START + timedelta(days=200)) == 0
 
