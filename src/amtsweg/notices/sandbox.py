@@ -16,6 +16,7 @@ than a normal Django template:
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -25,7 +26,7 @@ from typing import Any, ClassVar
 from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
 from django.utils import timezone
 
-from amtsweg.cases.models import Case
+from amtsweg.cases.models import Case, Submission
 
 MAX_BODY_CHARS = 50_000
 
@@ -110,15 +111,36 @@ def freeze(value: Any) -> Any:
         return MappingProxyType({str(key): freeze(item) for key, item in value.items()})
     if isinstance(value, list | tuple):
         return tuple(freeze(item) for item in value)
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        # Form answers keep dates as ISO text; as dates, templates can format them (``|date:"d.m.Y"``).
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
     if value is None or isinstance(value, str | int | float | bool | Decimal | date):
         return value
     return str(value)
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _answers(case: Case) -> Mapping[str, Any]:
+    """The applicant's answers; for another authority's part of an application, the handed-over data."""
+    submission: Submission | None = getattr(case, "submission", None)
+    if submission is not None:
+        return dict(submission.data)
+    from amtsweg.processes.models import Handover  # processes depend on cases; notices read both
+
+    handed: dict[str, Any] | None = (
+        Handover.objects.filter(receiving_case=case).values_list("data", flat=True).first()
+    )
+    return handed or {}
+
+
 def notice_context(*, case: Case, fees: list[dict[str, Any]], today: date) -> dict[str, Any]:
     """What a notice template may use: plain values copied from ``case``, never the objects."""
     authority = case.authority
-    submission = getattr(case, "submission", None)
     applicant_name = case.applicant_name or case.applicant.get_full_name()
     return {
         "case": freeze(
@@ -132,7 +154,7 @@ def notice_context(*, case: Case, fees: list[dict[str, Any]], today: date) -> di
                 "decision": case.decision,
             }
         ),
-        "data": freeze(submission.data if submission is not None else {}),
+        "data": freeze(_answers(case)),
         "authority": freeze(
             {
                 "name": authority.name,

@@ -238,3 +238,76 @@ def load_vehicles_demo(*, now: dt.datetime | None = None) -> VehiclesDemo:
                 holder = _holder(holder_email, given, family)
                 summary.reservations += _reserve(authority, holder, plate, days_ago, now)
     return summary
+
+
+# The demo move (Dormagen → Neuss with all three cars) as Neuss has confirmed it: the vehicle part is
+# waiting in the Kreis' inbox, the label is to be handed out at the Neuss Bürgerbüro.
+MOVE_SERVICE = "99115005104000"
+MOVE_TOWN = "05162024"
+MOVE_CASEWORKER = "sachbearbeitung.neuss@demo.amtsweg.de"
+NEW_ADDRESS = ("Büchel", "12", "41460", "Neuss")
+
+
+def load_move_demo() -> bool:
+    """Submit and confirm the demo citizen's move once (after the process models are published);
+    the Kreis' part is opened at once, as the worker would. Whether it was created now."""
+    from amtsweg.cases.models import Case
+    from amtsweg.cases.services import submission_submit
+    from amtsweg.catalog.models import Service
+    from amtsweg.forms.models import Draft, FormVersion
+    from amtsweg.identity.assurance import Assurance
+    from amtsweg.identity.levels import TrustLevel
+    from amtsweg.processes.models import Handover, ProcessTask
+    from amtsweg.processes.services import handover_deliver, process_task_complete
+
+    email = demo_citizen_email()
+    citizen = User.objects.filter(email=email).first() if email else None
+    service = Service.objects.filter(leika_key=MOVE_SERVICE).first()
+    town = Authority.objects.filter(ags=MOVE_TOWN).first()
+    caseworker = User.objects.filter(email=MOVE_CASEWORKER).first()
+    version = FormVersion.objects.filter(
+        definition__service=service, definition__authority=None, status=FormVersion.Status.PUBLISHED
+    ).first()
+    if None in (citizen, service, town, caseworker, version):
+        return False
+    assert citizen is not None and service is not None and town is not None and caseworker is not None
+    assert version is not None
+    if Case.objects.filter(applicant=citizen, service=service).exists():
+        return False
+    street, number, postcode, city = NEW_ADDRESS
+    old_street, old_postcode, old_city = CITIZEN_ADDRESS
+    answers = {
+        "familienname": citizen.last_name,
+        "vornamen": citizen.first_name,
+        "geburtsdatum": "1988-05-21",
+        "einzugsdatum": (timezone.localdate() - dt.timedelta(days=4)).isoformat(),
+        "neue_strasse": street,
+        "neue_hausnummer": number,
+        "neue_plz": postcode,
+        "neuer_ort": city,
+        "bisherige_strasse": old_street.rsplit(" ", 1)[0],
+        "bisherige_hausnummer": old_street.rsplit(" ", 1)[1],
+        "bisherige_plz": old_postcode,
+        "bisheriger_ort": old_city,
+        "fahrzeuge": [{"kennzeichen": row[0]} for row in CITIZEN_VEHICLES],
+        "aufkleber_zustellung": "buergerbuero",
+    }
+    with transaction.atomic():
+        draft = Draft.objects.create(
+            form_version=version,
+            service=service,
+            authority=town,
+            applicant=citizen,
+            data=answers,
+            completed_steps=[step.key for step in version.parsed.steps],
+        )
+        case = submission_submit(
+            draft=draft, actor=citizen, channel="cli", assurance=Assurance(TrustLevel.HIGH, "demo")
+        ).case
+        task = ProcessTask.objects.filter(case=case, state=ProcessTask.State.OPEN, kind="user").first()
+        if task is None:  # a process model without the confirmation step: leave the case to staff
+            return True
+        process_task_complete(task=task, data={"vollstaendig": True}, actor=caseworker, channel="cli")
+        for handover_id in Handover.objects.filter(case=case).values_list("pk", flat=True):
+            handover_deliver(handover_id=handover_id)
+    return True

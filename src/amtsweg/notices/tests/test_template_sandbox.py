@@ -128,3 +128,43 @@ def test_any_source_either_renders_or_raises_template_error(source: str) -> None
     sandbox.render_text(
         source, {"case": {}, "data": {}, "authority": {}, "fees": (), "today": date(2026, 1, 1)}
     )
+
+
+def test_date_answers_are_dates_and_a_handed_over_part_reads_the_handed_over_data(
+    case: Case, world: World
+) -> None:
+    from amtsweg.cases.services import case_open
+    from amtsweg.processes.models import Handover, ProcessTask
+
+    assert sandbox.freeze({"am": "2026-11-20", "nr": "2026-11-20x"}) == {
+        "am": date(2026, 11, 20),
+        "nr": "2026-11-20x",
+    }
+    part = case_open(
+        authority=world.kreis,
+        service=world.kreis_service,
+        applicant=case.applicant,
+        title="Teil",
+        channel="handover",
+        actor=None,
+    )
+    task = ProcessTask.objects.create(
+        case=case,
+        authority=case.authority,
+        service=case.service,
+        bpmn_id="uebergabe",
+        kind="handover",
+        state="waiting",
+        created_at=case.submitted_at,
+    )
+    Handover.objects.create(
+        case=case,
+        task=task,
+        from_authority=case.authority,
+        to_authority=world.kreis,
+        subject="Teil",
+        data={"einzugsdatum": "2026-11-20", "ort": "Neuss"},
+        receiving_case=part,
+        created_at=case.submitted_at,
+    )
+    assert render(part, '{{ data.ort }} ab {{ data.einzugsdatum|date:"d.m.Y" }}') == "Neuss ab 20.11.2026"

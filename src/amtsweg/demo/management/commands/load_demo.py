@@ -9,7 +9,7 @@ from amtsweg.demo.applications import demo_applications_load
 from amtsweg.demo.processes import demo_processes_load
 from amtsweg.demo.services import demo_load
 from amtsweg.payments.demo import load_payments_demo
-from amtsweg.vehicles.demo import load_vehicles_demo
+from amtsweg.vehicles.demo import load_move_demo, load_vehicles_demo
 
 
 class Command(BaseCommand):
@@ -40,6 +40,7 @@ class Command(BaseCommand):
         # After the demo cases: those are worked by hand; new applications run on the published processes.
         processes = demo_processes_load()
         vehicles = load_vehicles_demo()
+        load_move_demo()  # after the models and the register: a move whose vehicle part is at the Kreis
         catalog = "vollständiger OZG/LeiKa-Katalog" if summary.full_catalog else "kuratierte Auswahl"
         self.stdout.write(
             self.style.SUCCESS(
