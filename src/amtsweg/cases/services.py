@@ -112,8 +112,13 @@ def _status_for_phase(statuses: Sequence[StatusDefinition], phase: str) -> Statu
 # --- submission --------------------------------------------------------------------------------
 
 
-def submission_submit(*, draft: Draft, actor: User, channel: str, assurance: Assurance) -> Submission:
+def submission_submit(
+    *, draft: Draft, actor: User, channel: str, assurance: Assurance, entered_by: User | None = None
+) -> Submission:
     """Submit ``draft``: validate it once more, store the submission and create the case.
+
+    ``actor`` is the applicant; ``entered_by`` the clerk who entered it at the counter for them (the
+    case history and the process start name the clerk).
 
     ``assurance`` is how the applicant logged in (``identity.assurance.assurance_of``): below the
     level the service and its form need, nothing is stored (``TrustLevelTooLow``, the caller asks
@@ -180,7 +185,9 @@ def submission_submit(*, draft: Draft, actor: User, channel: str, assurance: Ass
             login_method=assurance.method,
             organisation=organisation,
         )
-        case = _case_create(submission=submission, offering=offering, draft=locked, actor=actor)
+        case = _case_create(
+            submission=submission, offering=offering, draft=locked, actor=actor, entered_by=entered_by
+        )
         payments_attach(locked, case)
         # Only files the submitted answers refer to become part of the case; an upload to a field
         # that is hidden now stays with the draft.
@@ -195,12 +202,14 @@ def submission_submit(*, draft: Draft, actor: User, channel: str, assurance: Ass
                 for kind in ("receipt.render", "email.receipt")
             ]
         )
-        process_start(case=case, actor=actor, channel=channel)
+        process_start(case=case, actor=entered_by or actor, channel=channel)
         _case_number(case)
     return submission
 
 
-def _case_create(*, submission: Submission, offering: ServiceOffering, draft: Draft, actor: User) -> Case:
+def _case_create(
+    *, submission: Submission, offering: ServiceOffering, draft: Draft, actor: User, entered_by: User | None
+) -> Case:
     authority = offering.authority
     service = offering.service
     now = submission.submitted_at
@@ -222,7 +231,11 @@ def _case_create(*, submission: Submission, offering: ServiceOffering, draft: Dr
         submitted_at=now,
     )
     CaseEvent.objects.create(
-        case=case, actor=actor, kind=CaseEvent.Kind.SUBMITTED, status=initial.key, visible_to_applicant=True
+        case=case,
+        actor=entered_by or actor,
+        kind=CaseEvent.Kind.SUBMITTED,
+        status=initial.key,
+        visible_to_applicant=True,
     )
     return case
 

@@ -240,7 +240,11 @@ def counter_submit(
                 draft.data = data
                 draft.save(update_fields=["data", "updated_at"])
             submission = submission_submit(
-                draft=draft, actor=citizen, channel=COUNTER_CHANNEL, assurance=COUNTER_ASSURANCE
+                draft=draft,
+                actor=citizen,
+                channel=COUNTER_CHANNEL,
+                assurance=COUNTER_ASSURANCE,
+                entered_by=actor,
             )
             access.audit(
                 actor=actor,

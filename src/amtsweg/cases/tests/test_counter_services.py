@@ -85,6 +85,8 @@ def test_an_existing_account_gets_the_case_at_level_hoch_on_the_counter_channel(
     event = AuditEvent.objects.get(object_type="cases.case", object_id=str(case.pk), action="create")
     assert event.actor == world.caseworker_neuss and event.channel == COUNTER_CHANNEL
     assert event.changes["applicant_created"] is False
+    # the history names the clerk who entered it, not the citizen
+    assert CaseEvent.objects.get(case=case, kind=CaseEvent.Kind.SUBMITTED).actor == world.caseworker_neuss
 
 
 def test_a_new_person_becomes_a_citizen_record_without_password_claimable_by_the_address(
