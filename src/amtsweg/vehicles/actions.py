@@ -13,9 +13,9 @@ for the town (outcome per vehicle, whether the label goes to the town office), t
 per vehicle) for ``notice.issue``, and asks one payment of the fee per recorded vehicle
 (``gebuehr_angefordert``); with no vehicle recorded there is nothing to pay.
 
-The notice's text comes from ``bescheid_text`` (the model passes it as ``body``) because a notice
-template renders only the case and the submission, and this case has no submission: the reasons
-per vehicle would otherwise be missing from the notice.
+The notice's text comes from ``bescheid_text`` (the model passes it as ``body``): a notice template
+sees the case and the handed-over data, not the outcome and the reasons per vehicle, which would
+otherwise be missing from the notice.
 """
 
 from __future__ import annotations
