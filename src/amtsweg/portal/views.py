@@ -83,7 +83,7 @@ def authority_theme(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def office_detail(request: HttpRequest, slug: str, office_slug: str) -> HttpResponse:
-    from amtsweg.vehicles.waiting import road_traffic_offices
+    from amtsweg.vehicles.waiting import is_road_traffic_office
 
     page = selectors.office_page(authority_slug=slug, office_slug=office_slug)
     return render(
@@ -92,7 +92,7 @@ def office_detail(request: HttpRequest, slug: str, office_slug: str) -> HttpResp
         {
             "page": page,
             # a road-traffic office links its waiting times and the desired-plate check
-            "road_traffic": any(o.office_id == page.office.pk for o in road_traffic_offices()),
+            "road_traffic": is_road_traffic_office(page.office.pk),
             "authority": page.authority,
             "breadcrumbs": _crumbs(
                 (page.authority.name, reverse("portal:authority", args=[page.authority.slug])),

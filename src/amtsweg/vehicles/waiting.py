@@ -49,6 +49,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from amtsweg.appointments import calendar, slots
@@ -131,15 +132,23 @@ def cache_seconds() -> int:
     return int(getattr(settings, "VEHICLES_WAITING_CACHE_SECONDS", 30))
 
 
-def road_traffic_offices() -> list[AppointmentOffice]:
-    """The registration authority's offices with road-traffic services, by name (configuration loaded)."""
+def _road_traffic() -> QuerySet[AppointmentOffice]:
     road_traffic = OfficeService.objects.filter(service__leika_key__startswith=ROAD_TRAFFIC_PREFIX)
-    queryset = AppointmentOffice.objects.filter(
+    return AppointmentOffice.objects.filter(
         office__authority__ags=settings.VEHICLES_AUTHORITY_AGS,
         office__authority__is_active=True,
         pk__in=road_traffic.values("office_id"),
-    ).order_by("office__name", "pk")
-    return slots.load_many(queryset)
+    )
+
+
+def road_traffic_offices() -> list[AppointmentOffice]:
+    """The registration authority's offices with road-traffic services, by name (configuration loaded)."""
+    return slots.load_many(_road_traffic().order_by("office__name", "pk"))
+
+
+def is_road_traffic_office(office_id: int) -> bool:
+    """Whether the ``tenancy.Office`` is one of :func:`road_traffic_offices` (one query, for links)."""
+    return _road_traffic().filter(office_id=office_id).exists()
 
 
 def road_traffic_office(office_id: int) -> AppointmentOffice | None:

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.test import Client
+from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from amtsweg.appointments import calendar, queue
@@ -162,3 +163,14 @@ def test_page_is_accessible(world: World, busy: AppointmentOffice, page: Page) -
         page.get_by_text("So wird die Wartezeit geschätzt").click()
         expect(page.get_by_text("besetzte Schalter (2)")).to_be_visible()
         assert_accessible(page)
+
+
+def test_the_road_traffic_office_page_links_its_waiting_times_and_the_plate_check(world: World) -> None:
+    office = road_traffic_office(world).office
+    client = Client()
+    page = client.get(reverse("portal:office", args=[world.kreis.slug, office.slug])).content.decode()
+    assert reverse("portal:vehicles_waiting") in page and reverse("portal:plates_check") in page
+    other = world.neuss.offices.first()  # a town's office: no road traffic
+    assert other is not None
+    page = client.get(reverse("portal:office", args=[world.neuss.slug, other.slug])).content.decode()
+    assert reverse("portal:vehicles_waiting") not in page
