@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "amtsweg.payments",
     "amtsweg.appointments",
     "amtsweg.vehicles",
+    "amtsweg.ifsg",
     "amtsweg.portal",
     "amtsweg.backoffice",
     "amtsweg.demo",

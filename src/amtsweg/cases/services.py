@@ -30,6 +30,7 @@ from amtsweg.outbox.services import OutboxRequest, outbox_enqueue, outbox_enqueu
 from amtsweg.tenancy import access
 from amtsweg.tenancy.models import AuditEvent, Authority, Team
 
+from .checks import run_submission_checks
 from .models import (
     Case,
     CaseEvent,
@@ -161,6 +162,7 @@ def submission_submit(
                 extra={"required": needed.value, "current": assurance.level.value},
             )
         payment_required_check(locked)  # a fee due before submission must be paid (or waived) first
+        run_submission_checks(locked)  # a specialised service's own preconditions (cases.checks)
         organisation = organisation_for(actor, assurance.organisation_id)
         offering = (
             ServiceOffering.objects.select_related("authority", "service")
@@ -346,7 +348,7 @@ def _require_open(case: Case) -> None:
         raise CaseClosed("Der Vorgang ist abgeschlossen.", "The case is closed.")
 
 
-def _audit(actor: User, case: Case, channel: str, changes: dict[str, Any]) -> None:
+def _audit(actor: User | None, case: Case, channel: str, changes: dict[str, Any]) -> None:
     access.audit(
         actor=actor,
         action=AuditEvent.Action.UPDATE,
@@ -685,9 +687,40 @@ def case_decide(
     fee_lines: list[dict[str, Any]] | None = None,
 ) -> Case:
     """Decide ``case`` (granted, partially, rejected) and issue the notice, in one transaction."""
+    _require_staff(actor, case)
+    return _decide(case=case, decision=decision, actor=actor, channel=channel, body=body, fee_lines=fee_lines)
+
+
+def case_decide_automated(
+    *,
+    case: Case,
+    decision: str,
+    channel: str,
+    context: dict[str, Any] | None = None,
+    holder: dict[str, Any] | None = None,
+) -> Case:
+    """Decide ``case`` without a caseworker: a fully automated notice (§ 35a VwVfG).
+
+    Only for a service whose process decides without discretion once its preconditions are proven
+    (e.g. the certificate of an instruction under § 43 IfSG after a passed quiz); the notice is
+    marked as automated and prints no signature. ``context`` and ``holder`` go to ``notice_issue``.
+    """
+    return _decide(case=case, decision=decision, actor=None, channel=channel, context=context, holder=holder)
+
+
+def _decide(
+    *,
+    case: Case,
+    decision: str,
+    actor: User | None,
+    channel: str,
+    body: str | None = None,
+    fee_lines: list[dict[str, Any]] | None = None,
+    context: dict[str, Any] | None = None,
+    holder: dict[str, Any] | None = None,
+) -> Case:
     from amtsweg.notices.services import notice_issue  # notices depend on cases, not the reverse
 
-    _require_staff(actor, case)
     _require_open(case)
     if decision not in {"granted", "partially", "rejected"}:
         raise Problem("Unbekannte Entscheidung.", "Unknown decision.", code="unknown-decision")
@@ -722,7 +755,16 @@ def case_decide(
             detail={"decision": decision, "from": before},
             visible_to_applicant=True,
         )
-        notice_issue(case=case, decision=decision, actor=actor, body=body, fee_lines=fee_lines)
+        notice_issue(
+            case=case,
+            decision=decision,
+            actor=actor,
+            body=body,
+            fee_lines=fee_lines,
+            context=context,
+            holder=holder,
+            channel=channel,
+        )
         _audit(actor, case, channel, {"decision": decision, "status": [before, decided.key]})
     return case
 

@@ -47,6 +47,17 @@ class NoticeTemplate(models.Model):
         blank=True,
         help_text=_("Liste von {„label“, „legal_basis“, „amount“ (z. B. „12.50“)}."),
     )
+    class Layout(models.TextChoices):
+        LETTER = "letter", _("Bescheid (Brief)")
+        CERTIFICATE = "certificate", _("Bescheinigung (Urkunde)")
+
+    layout = models.CharField(
+        _("Layout"),
+        max_length=12,
+        choices=Layout.choices,
+        default=Layout.LETTER,
+        help_text=_("Brief mit Anschrift und Rechtsbehelfsbelehrung, oder Bescheinigung auf einer Seite."),
+    )
     is_active = models.BooleanField(_("aktiv"), default=True)
 
     class Meta:
@@ -99,7 +110,13 @@ class Notice(models.Model):
     )
     fee_total = models.DecimalField(_("Gebühren gesamt"), max_digits=10, decimal_places=2, default=0)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("gezeichnet von")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("gezeichnet von"),
+        help_text=_("Leer: maschinell erstellt (§ 37 Abs. 5 VwVfG), ohne Unterschrift gültig."),
     )
     issued_at = models.DateTimeField(_("erlassen am"))
     status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.RENDERING)
@@ -110,6 +127,15 @@ class Notice(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("PDF"),
+    )
+    holder: models.JSONField[dict[str, Any]] = models.JSONField(
+        _("Inhaber (wie gedruckt)"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Für Bescheinigungen: die Angaben zur Person, die die öffentliche Prüfung zeigt "
+            "(„name“, „birth_year“) – nur so viel, wie zum Abgleich nötig ist."
+        ),
     )
     revoked_at = models.DateTimeField(_("aufgehoben am"), null=True, blank=True)
     revoked_reason = models.CharField(_("Grund der Aufhebung"), max_length=300, blank=True)

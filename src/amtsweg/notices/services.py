@@ -58,19 +58,26 @@ def notice_issue(
     *,
     case: Case,
     decision: str,
-    actor: User,
+    actor: User | None,
     body: str | None = None,
     fee_lines: list[dict[str, Any]] | None = None,
     channel: str = "web",
+    context: dict[str, Any] | None = None,
+    holder: dict[str, Any] | None = None,
 ) -> Notice:
     """Issue the notice (Bescheid) on ``case`` for ``decision``; the worker renders it as PDF/A.
 
     The text comes from the service's notice template for the decision — the authority's own
     variant, else the alliance's — rendered in the sandbox, unless ``body`` gives it; the fee lines
-    likewise. The notice gets its verification code at once; its PDF, the postbox message and the
-    e-mail follow from the outbox (``notice.render``).
+    likewise. ``context`` adds plain values the template may use beside the standard ones (a
+    specialised service's facts, e.g. a deadline it computed). The notice gets its verification code
+    at once; its PDF, the postbox message and the e-mail follow from the outbox (``notice.render``).
+
+    ``actor`` ``None`` is an automated notice (§ 35a VwVfG): only ``cases.services.case_decide_automated``
+    passes it, for services whose process decides without discretion; it prints no signature.
+    ``holder`` is what the public verification may show about the person (certificates only).
     """
-    if not access.can_access(actor, case.authority_id):
+    if actor is not None and not access.can_access(actor, case.authority_id):
         raise Problem(
             "Sie dürfen für diese Behörde keine Bescheide erlassen.",
             "You may not issue notices for this authority.",
@@ -98,7 +105,10 @@ def notice_issue(
             try:
                 text = sandbox.render_text(
                     template.body,
-                    sandbox.notice_context(case=case, fees=lines, today=timezone.localdate(now)),
+                    {
+                        **sandbox.freeze(context or {}),
+                        **sandbox.notice_context(case=case, fees=lines, today=timezone.localdate(now)),
+                    },
                 )
             except sandbox.TemplateError as exc:
                 raise NoticeProblem(
@@ -132,6 +142,7 @@ def notice_issue(
             fee_total=total,
             issued_by=actor,
             issued_at=now,
+            holder=holder or {},
             status=Notice.Status.RENDERING,
         )
         CaseEvent.objects.create(
@@ -333,6 +344,10 @@ def sender_for(case: Case) -> Sender:
     )
 
 
+# The PDF layout of each NoticeTemplate.Layout; the certificate layout gets the same context.
+PDF_TEMPLATES = {"letter": "notices/pdf/notice.html", "certificate": "notices/pdf/certificate.html"}
+
+
 def verification_url(code: str) -> str:
     return public_url() + reverse("portal:verify", kwargs={"code": format_code(code)})
 
@@ -368,7 +383,10 @@ def notice_pdf_context(notice: Notice, *, lang: str = "de") -> dict[str, Any]:
         # Bank details, Kassenzeichen and GiroCode of a fee requested from the applicant, if any.
         "payment_block": payment_block_context(case),
         "legal_remedy": notice.legal_remedy,
-        "signer_name": notice.issued_by.get_full_name() or notice.issued_by.email,
+        # None: an automated notice, which carries no signature.
+        "signer_name": (notice.issued_by.get_full_name() or notice.issued_by.email)
+        if notice.issued_by
+        else "",
         "code": format_code(notice.code),
         "verify_url": url,
         "verify_display": url.split("://", 1)[-1].rsplit("/", 1)[0],
@@ -386,7 +404,7 @@ def notice_render(*, notice_id: int) -> Notice | None:
 
     notice = (
         Notice.objects.select_related(
-            "case__authority", "case__service", "case__applicant", "authority", "issued_by"
+            "case__authority", "case__service", "case__applicant", "authority", "issued_by", "template"
         )
         .filter(pk=notice_id)
         .first()
@@ -397,7 +415,9 @@ def notice_render(*, notice_id: int) -> Notice | None:
         return notice
     case = notice.case
     pdf = render_pdf(
-        template_name="notices/pdf/notice.html",
+        template_name=PDF_TEMPLATES.get(
+            notice.template.layout if notice.template else "", PDF_TEMPLATES["letter"]
+        ),
         context=notice_pdf_context(notice),
         title=f"{notice.subject} – {case.reference}",
         created=notice.issued_at,

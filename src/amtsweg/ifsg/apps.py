@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IfsgConfig(AppConfig):
+    name = "amtsweg.ifsg"
+    label = "ifsg"
+    verbose_name = _("Infektionsschutzbelehrung")
+
+    def ready(self) -> None:
+        # Importing registers the process action and the submission check.
+        from . import actions, checks  # noqa: F401

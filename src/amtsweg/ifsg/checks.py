@@ -1,0 +1,1 @@
+"""Submission check: see ``services.instruction_submission_check``."""
