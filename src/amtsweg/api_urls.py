@@ -8,6 +8,7 @@ from amtsweg.cases import api as cases_api
 from amtsweg.catalog import api as catalog_api
 from amtsweg.forms import api as forms_api
 from amtsweg.identity import api as identity_api
+from amtsweg.ifsg import api as ifsg_api
 from amtsweg.notices import api as notices_api
 from amtsweg.outbox import api as outbox_api
 from amtsweg.payments import api as payments_api
@@ -30,4 +31,5 @@ urlpatterns = [
     *payments_api.urlpatterns,
     *appointments_api.urlpatterns,
     *vehicles_api.urlpatterns,
+    *ifsg_api.urlpatterns,
 ]

@@ -5,6 +5,7 @@ from amtsweg.appointments import urls as appointments_urls
 from amtsweg.cases import urls as cases_urls
 from amtsweg.forms import urls as forms_urls
 from amtsweg.identity import urls as identity_urls
+from amtsweg.ifsg import urls as ifsg_urls
 from amtsweg.notices import urls as notices_urls
 from amtsweg.outbox import urls as outbox_urls
 from amtsweg.payments import urls as payments_urls
@@ -32,4 +33,5 @@ urlpatterns = [
     *payments_urls.backoffice_patterns,
     *appointments_urls.backoffice_patterns,
     *vehicles_urls.backoffice_patterns,
+    *ifsg_urls.backoffice_patterns,
 ]

@@ -6,6 +6,7 @@ from amtsweg.appointments import urls as appointments_urls
 from amtsweg.cases import urls as cases_urls
 from amtsweg.forms import urls as forms_urls
 from amtsweg.identity import urls as identity_urls
+from amtsweg.ifsg import urls as ifsg_urls
 from amtsweg.notices import urls as notices_urls
 from amtsweg.payments import urls as payments_urls
 from amtsweg.vehicles import urls as vehicles_urls
@@ -31,4 +32,5 @@ urlpatterns = [
     *payments_urls.portal_patterns,
     *appointments_urls.portal_patterns,
     *vehicles_urls.portal_patterns,
+    *ifsg_urls.portal_patterns,
 ]

@@ -1,0 +1,7 @@
+"""Pages of the instruction under § 43 IfSG: the citizen's flow in the portal, the health office's pages
+in the back office. Each part keeps its own module; this one assembles them."""
+
+from django.urls import URLPattern
+
+portal_patterns: list[URLPattern] = []
+backoffice_patterns: list[URLPattern] = []
