@@ -55,6 +55,7 @@ REFERENCE_MODELS: dict[str, str] = {
     "99042001012000": "fischereischein.bpmn",  # Fischereischein
     "99115005104000": "wohnsitzanmeldung.bpmn",  # Anmeldung einer Wohnung, vehicles handed to the Kreis
     "99036008071000": "kfz_adressaenderung.bpmn",  # the Kreis' vehicle part of a move
+    "99003002022000": "ifsg_belehrung.bpmn",  # Belehrung § 43 IfSG: certificate issued automatically
 }
 # (service, town) → the town's own variant
 VARIANTS: dict[tuple[str, str], str] = {
