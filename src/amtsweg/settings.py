@@ -223,9 +223,13 @@ SEARCH_INDEX_CHECK_SECONDS = float(env("AMTSWEG_SEARCH_INDEX_CHECK_SECONDS", "0"
 # The alliance's own synonym list (everyday word → official terms); default: the one shipped.
 SEARCH_SYNONYMS_FILE = env("AMTSWEG_SEARCH_SYNONYMS_FILE", "")
 
-# Verification of notices (/verify/<code>) per client address: requests per window (seconds).
-NOTICE_VERIFY_RATE_LIMIT = int(env("AMTSWEG_NOTICE_VERIFY_RATE_LIMIT", "30"))
-NOTICE_VERIFY_RATE_WINDOW = int(env("AMTSWEG_NOTICE_VERIFY_RATE_WINDOW", "60"))
+# Verification of notices and certificates (/verify/<code>, page and API) per client address: failed
+# checks (malformed, forged, unknown) per window block the address until the window ends; valid checks
+# never count. A burst guard in each worker process lets BURST checks through at once, then REFILL/s.
+NOTICE_VERIFY_FAILURE_LIMIT = int(env("AMTSWEG_NOTICE_VERIFY_FAILURE_LIMIT", "20"))
+NOTICE_VERIFY_FAILURE_WINDOW = int(env("AMTSWEG_NOTICE_VERIFY_FAILURE_WINDOW", "600"))
+NOTICE_VERIFY_BURST = int(env("AMTSWEG_NOTICE_VERIFY_BURST", "200"))
+NOTICE_VERIFY_REFILL = float(env("AMTSWEG_NOTICE_VERIFY_REFILL", "10"))
 
 # --- identity ----------------------------------------------------------------------------------
 # OpenID Connect issuers citizens may log in with (JSON list; fields in docs/identity.md).
@@ -329,6 +333,7 @@ SPECTACULAR_SETTINGS = {
         "AppointmentStatusEnum": "amtsweg.appointments.models.Appointment.Status",
         "FeeKindEnum": "amtsweg.payments.models.Fee.Kind",
         "PlateReservationStatusEnum": "amtsweg.vehicles.models.PlateReservation.Status",
+        "IfsgLanguageEnum": "amtsweg.ifsg.languages.CHOICES",
     },
 }
 

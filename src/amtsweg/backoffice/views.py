@@ -12,6 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +24,7 @@ from amtsweg.catalog.services import offering_update
 from amtsweg.core.problems import Problem
 from amtsweg.identity import views_staff
 from amtsweg.identity.models import User
+from amtsweg.ifsg.models import Programme
 from amtsweg.tenancy import access
 from amtsweg.tenancy.models import AuditEvent, Authority, Team
 
@@ -78,13 +80,19 @@ def _is_staff(request: HttpRequest) -> bool:
 def backoffice_context(
     request: HttpRequest, authority: Authority | None = None, **extra: object
 ) -> dict[str, object]:
-    authorities = list(access.authorities_for(request.user).order_by("name"))
+    # The menu shows the instruction's pages to a health office that offers it: asked in the same query.
+    authorities = list(
+        access.authorities_for(request.user)
+        .annotate(has_ifsg=Exists(Programme.objects.filter(authority=OuterRef("pk"))))
+        .order_by("name")
+    )
     return {
         "authorities": authorities,
         "current_authority": authority,
         "is_admin": authority is not None and access.can_access(request.user, authority, administer=True),
         # The registration authority (Zulassungsbehörde) gets the vehicle pages in its menu.
         "is_vehicle_authority": authority is not None and authority.ags == settings.VEHICLES_AUTHORITY_AGS,
+        "has_ifsg": authority is not None and any(a.pk == authority.pk and a.has_ifsg for a in authorities),
         **extra,
     }
 

@@ -44,8 +44,9 @@ class Problem(Exception):
             self.code = code
 
     def localized(self) -> str:
-        """The detail in the active language (German unless English is active)."""
-        return self.detail_en if (get_language() or "de").startswith("en") else self.detail_de
+        """The detail in the active language: German for German, English for every other language
+        (pages shown in Turkish, Arabic or Ukrainian fall back to English, not to German)."""
+        return self.detail_de if (get_language() or "de").startswith("de") else self.detail_en
 
 
 class NotFoundProblem(Problem):

@@ -43,6 +43,7 @@ from amtsweg.identity.views import step_up_url
 from amtsweg.tenancy.responsibility import responsibility_resolve
 
 from . import engine, rendering, services
+from .continuation import draft_continue_url
 from .models import Draft
 from .schema import FieldType, FormField, FormSchema, Step
 from .selectors import published_form_for
@@ -235,6 +236,9 @@ def draft_resume(request: HttpRequest, user: User, draft_id: uuid.UUID) -> HttpR
     draft = _draft(user, draft_id)
     if draft.submitted_at is not None:
         return _receipt_redirect(draft)
+    elsewhere = draft_continue_url(draft)  # a draft a specialised service fills through its own pages
+    if elsewhere is not None:
+        return redirect(elsewhere)
     schema = draft.form_version.parsed
     step = engine.first_incomplete_step(schema, draft.data, draft.completed_steps)
     if step is None:

@@ -3,4 +3,9 @@ the health office's staff API. Each part keeps its own module; this one assemble
 
 from django.urls import URLPattern
 
-urlpatterns: list[URLPattern] = []
+from . import api_citizen, api_staff
+
+urlpatterns: list[URLPattern] = [
+    *api_citizen.urlpatterns,
+    *api_staff.urlpatterns,
+]

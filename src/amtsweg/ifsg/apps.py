@@ -8,5 +8,6 @@ class IfsgConfig(AppConfig):
     verbose_name = _("Infektionsschutzbelehrung")
 
     def ready(self) -> None:
-        # Importing registers the process action and the submission check.
-        from . import actions, checks  # noqa: F401
+        # Importing registers the process action, the submission check, the draft continuation and
+        # the certificate's PDF context.
+        from . import actions, certificates, checks  # noqa: F401

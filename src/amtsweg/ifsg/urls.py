@@ -3,5 +3,7 @@ in the back office. Each part keeps its own module; this one assembles them."""
 
 from django.urls import URLPattern
 
-portal_patterns: list[URLPattern] = []
-backoffice_patterns: list[URLPattern] = []
+from . import urls_portal, urls_staff
+
+portal_patterns: list[URLPattern] = [*urls_portal.portal_patterns]
+backoffice_patterns: list[URLPattern] = [*urls_staff.backoffice_patterns]

@@ -14,8 +14,8 @@ from amtsweg.core.problems import PROBLEM_CONTENT_TYPE, Problem, problem_body
 from amtsweg.core.ratelimit import client_address
 
 from . import selectors
-from .serializers import VerificationSerializer
-from .verification import Verdict, rate_limit, verification_allowed
+from .serializers import VerificationSerializer, verification_body
+from .verification import Verdict
 
 _PROBLEMS = {
     Verdict.MALFORMED: (
@@ -40,7 +40,10 @@ _PROBLEMS = {
 
 
 class VerifyNotice(APIView):
-    """Verify a notice by the code printed on it. Rate-limited per client address."""
+    """Verify a notice by the code printed on it; a certificate names its holder (name, year of birth).
+
+    Rate-limited per client address: failed verifications block the address for a while, and a
+    burst guard slows floods. Needs no session or authentication (nor their database reads)."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes: list[type] = []  # public, and no CSRF or session needed
@@ -60,27 +63,32 @@ class VerifyNotice(APIView):
             200: VerificationSerializer,
             400: OpenApiResponse(description="Not a verification code (problem+json)."),
             404: OpenApiResponse(description="Forged/altered code, or no such notice (problem+json)."),
-            429: OpenApiResponse(description="Too many verifications from this address (problem+json)."),
+            429: OpenApiResponse(
+                description="Too many failed verifications, or too many at once, from this address "
+                "(problem+json; Retry-After says for how long)."
+            ),
         },
     )
     def get(self, request: Request, code: str) -> Response:
-        if not verification_allowed(client_address(request)):
-            window = rate_limit()[1]
+        result, wait = selectors.notice_verify_limited(text=code, address=client_address(request))
+        if result is None:
+            minutes = max(1, -(-wait // 60))
             body = problem_body(
                 status_code=429,
                 code="rate-limited",
-                detail_de="Zu viele Prüfungen. Bitte warten Sie eine Minute.",
-                detail_en="Too many verifications. Please wait a minute.",
+                detail_de=f"Zu viele Prüfungen. Bitte versuchen Sie es in {minutes} Minute(n) noch einmal.",
+                detail_en=f"Too many verifications. Please try again in {minutes} minute(s).",
                 instance=request.path,
             )
             return Response(
-                body, status=429, content_type=PROBLEM_CONTENT_TYPE, headers={"Retry-After": str(window)}
+                body, status=429, content_type=PROBLEM_CONTENT_TYPE, headers={"Retry-After": str(wait)}
             )
-        result = selectors.notice_verify(text=code)
         if result.verdict in _PROBLEMS:
             status_code, problem_code, detail_de, detail_en = _PROBLEMS[result.verdict]
             raise Problem(detail_de, detail_en, status_code=status_code, code=problem_code)
-        response = Response(VerificationSerializer(result).data)
+        # The serializer documents the body (OpenAPI); the dict is built directly, without its per-request
+        # field set-up, on this endpoint that must answer a thousand requests a second.
+        response = Response(verification_body(result))
         response["Cache-Control"] = "no-store"
         return response
 

@@ -47,6 +47,7 @@ class NoticeTemplate(models.Model):
         blank=True,
         help_text=_("Liste von {„label“, „legal_basis“, „amount“ (z. B. „12.50“)}."),
     )
+
     class Layout(models.TextChoices):
         LETTER = "letter", _("Bescheid (Brief)")
         CERTIFICATE = "certificate", _("Bescheinigung (Urkunde)")

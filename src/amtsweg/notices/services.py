@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -344,8 +345,20 @@ def sender_for(case: Case) -> Sender:
     )
 
 
-# The PDF layout of each NoticeTemplate.Layout; the certificate layout gets the same context.
+# The PDF layout of each NoticeTemplate.Layout; both get the same context.
 PDF_TEMPLATES = {"letter": "notices/pdf/notice.html", "certificate": "notices/pdf/certificate.html"}
+
+# A specialised service adds its own facts to the PDF context of its notices (e.g. the certificate
+# under § 43 IfSG: the holder and the deadline box); each provider returns {} for other notices.
+PdfContextProvider = Callable[[Notice], dict[str, Any]]
+_PDF_CONTEXT_PROVIDERS: list[PdfContextProvider] = []
+
+
+def pdf_context_provider(provider: PdfContextProvider) -> PdfContextProvider:
+    """Register ``provider`` (a decorator); registering the same function twice keeps one."""
+    if provider not in _PDF_CONTEXT_PROVIDERS:
+        _PDF_CONTEXT_PROVIDERS.append(provider)
+    return provider
 
 
 def verification_url(code: str) -> str:
@@ -414,11 +427,14 @@ def notice_render(*, notice_id: int) -> Notice | None:
     if notice.document_id is not None or notice.status == Notice.Status.REVOKED:
         return notice
     case = notice.case
+    context = notice_pdf_context(notice)
+    for provider in _PDF_CONTEXT_PROVIDERS:
+        context |= provider(notice)
     pdf = render_pdf(
         template_name=PDF_TEMPLATES.get(
             notice.template.layout if notice.template else "", PDF_TEMPLATES["letter"]
         ),
-        context=notice_pdf_context(notice),
+        context=context,
         title=f"{notice.subject} – {case.reference}",
         created=notice.issued_at,
     )

@@ -25,7 +25,7 @@ from . import selectors
 from .forms import RevokeForm, VerifyForm
 from .models import Notice
 from .services import notice_revoke
-from .verification import Verdict, rate_limit, verification_allowed
+from .verification import Verdict
 
 CHANNEL = "web"
 PAGE_SIZE = 50
@@ -70,14 +70,16 @@ def verify_form(request: HttpRequest) -> HttpResponse:
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     """``/verify/<code>``: whether a notice with this code was issued, by whom, when, and on what.
 
-    Shows no personal data. Limited per client address, so codes cannot be guessed by trying.
+    Shows no personal data, except a certificate's holder (name and year of birth, as printed).
+    Failed checks are limited per client address, so codes cannot be guessed by trying.
     """
-    if not verification_allowed(client_address(request)):
-        window = rate_limit()[1]
-        response = _verify_page(request, {"form": VerifyForm(), "rate_limited": True}, status=429)
-        response["Retry-After"] = str(window)
+    result, wait = selectors.notice_verify_limited(text=code, address=client_address(request))
+    if result is None:
+        minutes = max(1, -(-wait // 60))
+        context = {"form": VerifyForm(), "rate_limited": True, "minutes": minutes}
+        response = _verify_page(request, context, status=429)
+        response["Retry-After"] = str(wait)
         return response
-    result = selectors.notice_verify(text=code)
     form = VerifyForm(initial={"code": result.code or code[:64]})
     return _verify_page(request, {"form": form, "result": result}, status=VERDICT_STATUS[result.verdict])
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from amtsweg.core import ratelimit
 from amtsweg.core.problems import Problem
+from amtsweg.forms.continuation import draft_continue_url
 from amtsweg.forms.models import Draft
 from amtsweg.identity.models import User
 from amtsweg.identity.views import citizen_required
@@ -49,8 +50,10 @@ def after_payment_url(payment: Payment) -> str:
     """Where the payer continues: the draft's review page (to submit) or the case."""
     if payment.case_id is not None:
         return reverse("portal:my_application", kwargs={"pk": payment.case_id})
-    if payment.draft_id is not None:
-        return reverse("portal:draft_review", kwargs={"draft_id": payment.draft_id})
+    if payment.draft is not None:
+        return draft_continue_url(payment.draft) or reverse(
+            "portal:draft_review", kwargs={"draft_id": payment.draft_id}
+        )
     return reverse("portal:account")
 
 

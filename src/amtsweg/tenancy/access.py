@@ -132,7 +132,7 @@ def _authority_id(obj: models.Model, via: str) -> int | None:
 
 def audit(
     *,
-    actor: Actor,
+    actor: Actor | None,
     action: str,
     obj: models.Model,
     authority_id: int | None,

@@ -147,6 +147,7 @@ MODULES_WITH_ROUTES = (
     "payments",
     "appointments",
     "vehicles",
+    "ifsg",
 )
 for _module in MODULES_WITH_ROUTES:
     MATRIX += importlib.import_module(f"amtsweg.{_module}.tests.matrix").ROUTES

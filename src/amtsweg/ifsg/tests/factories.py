@@ -31,22 +31,61 @@ FEE_CENTS = 2000
 CERTIFICATE_BODY = (
     "{{ data.vornamen }} {{ data.familienname }}, geboren am {{ data.geburtsdatum|date:'d.m.Y' }}, "
     "wurde am {{ belehrt_am|date:'d.m.Y' }} in {{ sprache }} nach § 43 Abs. 1 Nr. 1 IfSG belehrt und hat "
-    "schriftlich erklärt, dass keine Tatsachen für ein Tätigkeitsverbot bekannt sind. "
-    "Die Tätigkeit muss bis zum {{ beginn_bis|date:'d.m.Y' }} aufgenommen werden."
+    "schriftlich erklärt, dass keine Tatsachen für ein Tätigkeitsverbot bekannt sind."
 )
 
 # Ten questions; option 0 is not always right, so shuffling and scoring are really exercised.
 QUESTIONS: list[tuple[str, list[str], int]] = [
-    ("Wann dürfen Sie nicht mit Lebensmitteln arbeiten?", ["Bei Durchfall mit Fieber", "Bei Müdigkeit", "Am Wochenende"], 0),
-    ("Was tun Sie vor Arbeitsbeginn?", ["Nichts", "Hände waschen", "Essen"], 1),
-    ("Wem melden Sie Krankheitszeichen?", ["Niemandem", "Den Kunden", "Dem Arbeitgeber"], 2),
-    ("Was gilt bei eitrigen Wunden an den Händen?", ["Nicht mit Lebensmitteln arbeiten", "Pflaster reicht immer", "Egal"], 0),
-    ("Wie lange gilt die Bescheinigung bis zum Beginn der Tätigkeit?", ["1 Woche", "3 Monate", "10 Jahre"], 1),
-    ("Wer belehrt danach alle zwei Jahre?", ["Die Polizei", "Niemand", "Der Arbeitgeber"], 2),
-    ("Was ist bei Typhus?", ["Tätigkeitsverbot", "Weiterarbeiten", "Nur Handschuhe"], 0),
-    ("Was tragen Sie bei der Arbeit?", ["Straßenkleidung", "Saubere Arbeitskleidung", "Schmuck"], 1),
-    ("Wie oft Hände waschen?", ["Einmal am Tag", "Nie", "Nach jedem Toilettengang"], 2),
-    ("Was tun bei Hepatitis A?", ["Arzt und Arbeitgeber informieren", "Verschweigen", "Urlaub nehmen"], 0),
+    (
+        "Wann dürfen Sie nicht mit Lebensmitteln arbeiten?",
+        ["Bei Durchfall mit Fieber", "Bei Müdigkeit", "Am Wochenende"],
+        0,
+    ),
+    (
+        "Was tun Sie vor Arbeitsbeginn?",
+        ["Nichts", "Hände waschen", "Essen"],
+        1,
+    ),
+    (
+        "Wem melden Sie Krankheitszeichen?",
+        ["Niemandem", "Den Kunden", "Dem Arbeitgeber"],
+        2,
+    ),
+    (
+        "Was gilt bei eitrigen Wunden an den Händen?",
+        ["Nicht mit Lebensmitteln arbeiten", "Pflaster reicht immer", "Egal"],
+        0,
+    ),
+    (
+        "Wie lange gilt die Bescheinigung bis zum Beginn der Tätigkeit?",
+        ["1 Woche", "3 Monate", "10 Jahre"],
+        1,
+    ),
+    (
+        "Wer belehrt danach alle zwei Jahre?",
+        ["Die Polizei", "Niemand", "Der Arbeitgeber"],
+        2,
+    ),
+    (
+        "Was ist bei Typhus?",
+        ["Tätigkeitsverbot", "Weiterarbeiten", "Nur Handschuhe"],
+        0,
+    ),
+    (
+        "Was tragen Sie bei der Arbeit?",
+        ["Straßenkleidung", "Saubere Arbeitskleidung", "Schmuck"],
+        1,
+    ),
+    (
+        "Wie oft Hände waschen?",
+        ["Einmal am Tag", "Nie", "Nach jedem Toilettengang"],
+        2,
+    ),
+    (
+        "Was tun bei Hepatitis A?",
+        ["Arzt und Arbeitgeber informieren", "Verschweigen", "Urlaub nehmen"],
+        0,
+    ),
 ]
 
 
@@ -66,7 +105,11 @@ def _texts(text: str, options: list[str]) -> dict[str, dict[str, Any]]:
     # German, plus an English and an Arabic text that name the German one, enough for flow tests.
     return {
         "de": {"text": text, "options": options, "explanation": "Siehe Belehrungstext."},
-        "en": {"text": f"EN: {text}", "options": [f"EN: {o}" for o in options], "explanation": "See the text."},
+        "en": {
+            "text": f"EN: {text}",
+            "options": [f"EN: {o}" for o in options],
+            "explanation": "See the text.",
+        },
         "ar": {"text": f"؟ {text}", "options": [f"ع {o}" for o in options], "explanation": "انظر النص."},
     }
 
@@ -104,7 +147,11 @@ def ifsg_setup(world: World, *, languages: tuple[str, ...] = ("de", "en", "ar"))
     Membership.objects.create(user=caseworker, authority=world.kreis)
     team.members.add(caseworker)
     programme = Programme.objects.create(
-        authority=world.kreis, service=service, appointment_office=office, pass_mark=7, questions_per_attempt=8
+        authority=world.kreis,
+        service=service,
+        appointment_office=office,
+        pass_mark=7,
+        questions_per_attempt=8,
     )
     materials = {
         language: Material.objects.create(
@@ -113,7 +160,10 @@ def ifsg_setup(world: World, *, languages: tuple[str, ...] = ("de", "en", "ar"))
             version=1,
             status=Material.Status.PUBLISHED,
             title=f"Belehrung ({language})",
-            text="# Tätigkeitsverbote\n\nWer an Durchfall mit Fieber erkrankt ist, darf nicht mit Lebensmitteln arbeiten.",
+            text=(
+                "# Tätigkeitsverbote\n\n"
+                "Wer an Durchfall mit Fieber erkrankt ist, darf nicht mit Lebensmitteln arbeiten."
+            ),
             declaration="Mir sind keine Tatsachen für ein Tätigkeitsverbot bekannt.",
             transcript="Transkript des Videos.",
         )

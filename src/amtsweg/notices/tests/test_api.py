@@ -31,6 +31,7 @@ def test_a_valid_code(client: Client, notice: Notice) -> None:
         "issued_on": notice.issued_at.astimezone().date().isoformat(),
         "subject": notice.subject,
         "revoked_on": None,
+        "holder": None,
     }
     assert response["Cache-Control"] == "no-store"
 

@@ -8,6 +8,7 @@ from amtsweg.appointments.demo import load_appointments_demo
 from amtsweg.demo.applications import demo_applications_load
 from amtsweg.demo.processes import demo_processes_load
 from amtsweg.demo.services import demo_load
+from amtsweg.ifsg.demo import load_ifsg_demo
 from amtsweg.payments.demo import load_payments_demo
 from amtsweg.vehicles.demo import load_move_demo, load_vehicles_demo
 
@@ -41,6 +42,7 @@ class Command(BaseCommand):
         processes = demo_processes_load()
         vehicles = load_vehicles_demo()
         load_move_demo()  # after the models and the register: a move whose vehicle part is at the Kreis
+        ifsg = load_ifsg_demo()  # after payments and processes: instructions run the certificate process
         catalog = "vollständiger OZG/LeiKa-Katalog" if summary.full_catalog else "kuratierte Auswahl"
         self.stdout.write(
             self.style.SUCCESS(
@@ -50,7 +52,8 @@ class Command(BaseCommand):
                 f"{processes.historical_cases} historische Vorgänge für Prozessvergleich und -analyse, "
                 f"{appointments.offices} Dienststellen mit Online-Terminvergabe, "
                 f"{appointments.booked} Termine, {vehicles.issued + vehicles.citizen_vehicles} Fahrzeuge "
-                f"im lokalen Fahrzeugregister und {vehicles.reservations} Wunschkennzeichen."
+                f"im lokalen Fahrzeugregister, {vehicles.reservations} Wunschkennzeichen und "
+                f"{ifsg.certificates} Bescheinigungen nach § 43 IfSG."
             )
         )
         self.stdout.write("\nDemo-Zugänge (Passwort jeweils wie angegeben):")
