@@ -43,7 +43,7 @@ from amtsweg.identity.views import step_up_url
 from amtsweg.tenancy.responsibility import responsibility_resolve
 
 from . import engine, rendering, services
-from .continuation import draft_continue_url
+from .continuation import draft_continue_url, service_start_url
 from .models import Draft
 from .schema import FieldType, FormField, FormSchema, Step
 from .selectors import published_form_for
@@ -181,6 +181,9 @@ def draft_start(request: HttpRequest, user: User, leika_key: str) -> HttpRespons
     try:
         responsibility = responsibility_resolve(service=service, ags=ags)
         authority = responsibility.authority
+        elsewhere = service_start_url(service, authority)  # a specialised service's own pages
+        if elsewhere is not None:
+            return redirect(elsewhere)
         if request.method == "POST":
             version = published_form_for(service=service, authority=authority)
             form_level = version.parsed.trust_level if version else None

@@ -9,12 +9,16 @@ directly.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.urls import reverse
 
 from amtsweg.cases.checks import submission_check
+from amtsweg.catalog.models import Service
 from amtsweg.core.problems import Problem
-from amtsweg.forms.continuation import draft_flow
+from amtsweg.forms.continuation import draft_flow, service_flow
 from amtsweg.forms.models import Draft
+from amtsweg.tenancy.models import Authority
 
 from .models import Instruction, Programme
 
@@ -69,3 +73,17 @@ def instruction_continue_url(draft: Draft) -> str | None:
     if instruction_id is None:
         return None
     return reverse("portal:ifsg_instruction", kwargs={"pk": instruction_id})
+
+
+@service_flow
+def instruction_start_url(service: Service, authority: Authority) -> str | None:
+    """Applying for the instruction's service at a health office that runs it online starts the
+    instruction (language first), not the generic form."""
+    programme = (
+        Programme.objects.filter(service=service, authority=authority, enabled=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if programme is None:
+        return None
+    return reverse("portal:ifsg_start") + "?" + urlencode({"programm": programme})

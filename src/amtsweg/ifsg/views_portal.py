@@ -24,6 +24,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_safe
 
 from amtsweg.core import ratelimit
@@ -53,15 +54,16 @@ NEEDED = TrustLevel.SUBSTANTIAL
 VOUCHER_LIMIT = 10  # attempts per person and hour, shared with the payment page's voucher field
 VOUCHER_WINDOW = 3600
 
-# The steps as the person sees them ("Schritt 3 von 7"); login is a step of its own.
+# The steps as the person sees them ("Schritt 3 von 7"); login is a step of its own. Marked for the
+# catalogue here, translated when the page renders (in the language of the instruction).
 STEPS: tuple[tuple[str, str], ...] = (
-    ("language", "Sprache"),
-    ("login", "Anmeldung"),
-    ("material", "Belehrung"),
-    ("declaration", "Erklärung"),
-    ("quiz", "Verständnisfragen"),
-    ("payment", "Gebühr"),
-    ("submit", "Absenden"),
+    ("language", gettext_noop("Sprache")),
+    ("login", gettext_noop("Anmeldung")),
+    ("material", gettext_noop("Belehrung")),
+    ("declaration", gettext_noop("Erklärung")),
+    ("quiz", gettext_noop("Verständnisfragen")),
+    ("payment", gettext_noop("Gebühr")),
+    ("submit", gettext_noop("Absenden")),
 )
 # Which page shows a step of ``selectors.Progress``.
 PAGE_OF_STEP = {

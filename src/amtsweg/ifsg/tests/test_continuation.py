@@ -36,3 +36,15 @@ def test_ordinary_drafts_are_not_redirected(world: World) -> None:
 
     draft: Draft = make_draft(world)
     assert after_payment_url(Payment(draft=draft)) == f"/antraege/{draft.pk}/pruefen/"
+
+
+def test_applying_for_the_service_starts_the_instruction_not_the_generic_form(world: World) -> None:
+    setup = ifsg_setup(world)
+    client = login(Client(), world.citizen)
+    response = client.get(f"/antraege/neu/{setup.service.leika_key}/?ags={world.neuss.ags}")
+    assert response.status_code == 302
+    assert response["Location"] == f"/infektionsschutz/?programm={setup.programme.pk}"
+    assert not Draft.objects.exists()
+    setup.programme.enabled = False  # switched off online: the generic page explains the service
+    setup.programme.save(update_fields=["enabled"])
+    assert client.get(f"/antraege/neu/{setup.service.leika_key}/?ags={world.neuss.ags}").status_code == 200
