@@ -59,7 +59,8 @@ openapi: $(VENV)/.installed-dev
 	$(BIN)/amtsweg spectacular --format openapi-json --validate --fail-on-warn --file docs/api/openapi.json
 
 messages: $(VENV)/.installed-dev
-	cd src/amtsweg && ../../$(BIN)/amtsweg makemessages -l en --no-obsolete && ../../$(BIN)/amtsweg compilemessages
+	# English for the whole UI; Turkish, Arabic and Ukrainian for the pages of the instruction under § 43 IfSG.
+	cd src/amtsweg && ../../$(BIN)/amtsweg makemessages -l en -l tr -l ar -l uk --no-obsolete && ../../$(BIN)/amtsweg compilemessages
 
 clean:
 	rm -rf $(VENV) var node_modules src/amtsweg/processes/static/processes/vendor
