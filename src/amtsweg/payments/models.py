@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Fee(models.Model):
@@ -117,7 +118,8 @@ class Payment(models.Model):
         PAID = "paid", _("bezahlt")
         FAILED = "failed", _("fehlgeschlagen")
         REFUNDED = "refunded", _("erstattet")
-        WAIVED = "waived", _("erlassen")
+        # "erlassen" also means "issued" (a notice): the context keeps the two translations apart.
+        WAIVED = "waived", pgettext_lazy("fee", "erlassen")
         CANCELLED = "cancelled", _("storniert")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
