@@ -323,6 +323,15 @@ def wrk(url: str, *, duration: float, threads: int, connections: int) -> Sample:
 # --- databases ------------------------------------------------------------------------------------
 
 
+def bench_database(kind: str, url: str | None, data_dir: Path) -> contextlib.AbstractContextManager[str]:
+    """The benchmark's database URL: a fresh SQLite file in ``data_dir``, or a fresh PostgreSQL database
+    (``url``, else ``DATABASE_URL`` if it is PostgreSQL, else the default) dropped afterwards."""
+    if kind == "postgres":
+        env_url = os.environ.get("DATABASE_URL", "")
+        return postgres_database(url or (env_url if env_url.startswith("postgres") else DEFAULT_POSTGRES_URL))
+    return contextlib.nullcontext(f"sqlite:///{data_dir / 'bench.sqlite3'}")
+
+
 @contextlib.contextmanager
 def postgres_database(url: str) -> Iterator[str]:
     """(Re)creates the database named in ``url``, yields ``url`` and drops the database afterwards."""
@@ -504,13 +513,7 @@ def main() -> int:
     results: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="amtsweg-bench-") as directory:
         data_dir = Path(directory)
-        if args.database == "postgres":
-            env_url = os.environ.get("DATABASE_URL", "")
-            url = args.database_url or (env_url if env_url.startswith("postgres") else DEFAULT_POSTGRES_URL)
-            database: contextlib.AbstractContextManager[str] = postgres_database(url)
-        else:
-            database = contextlib.nullcontext(f"sqlite:///{data_dir / 'bench.sqlite3'}")
-        with database as database_url:
+        with bench_database(args.database, args.database_url, data_dir) as database_url:
             env = bench_environment(database_url, data_dir)
             print(f"Preparing {args.database} database …", flush=True)
             manage(env, "migrate", "--noinput", "-v", "0")

@@ -25,29 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def setup_django(directory: str) -> None:
-    sys.path.insert(0, str(REPO / "src"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "amtsweg.settings"
-    os.environ["DATABASE_URL"] = f"sqlite:///{directory}/bench.sqlite3"
-    os.environ["AMTSWEG_DATA_DIR"] = directory
-    os.environ["AMTSWEG_MEDIA_ROOT"] = f"{directory}/media"
-    os.environ["AMTSWEG_STATIC_ROOT"] = f"{directory}/static"
-    os.environ.setdefault("AMTSWEG_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
+from pdf_render import percentile, setup_django  # the notice benchmark's helpers: same database set-up
 
 
 def make_certificates(count: int) -> list[int]:

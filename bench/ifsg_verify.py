@@ -30,7 +30,6 @@ Stops everything it started, also on Ctrl-C. Needs ``wrk`` (Debian: ``apt-get in
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
@@ -49,13 +48,13 @@ sys.path[:0] = [str(REPO), str(REPO / "src")]
 
 from bench.http_load import (  # noqa: E402
     DEFAULT_POSTGRES_URL,
+    bench_database,
     bench_environment,
     fetch,
     foreign_load,
     gunicorn,
     manage,
     parse_wrk,
-    postgres_database,
     software_versions,
     wait_for_quiet,
 )
@@ -270,13 +269,7 @@ def main() -> int:
     results: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="amtsweg-bench-verify-") as directory:
         data_dir = Path(directory)
-        if args.database == "postgres":
-            env_url = os.environ.get("DATABASE_URL", "")
-            url = args.database_url or (env_url if env_url.startswith("postgres") else DEFAULT_POSTGRES_URL)
-            database: contextlib.AbstractContextManager[str] = postgres_database(url)
-        else:
-            database = contextlib.nullcontext(f"sqlite:///{data_dir / 'bench.sqlite3'}")
-        with database as database_url:
+        with bench_database(args.database, args.database_url, data_dir) as database_url:
             env = bench_environment(database_url, data_dir)
             print(f"Preparing {args.database} database with {args.count} certificates …", flush=True)
             manage(env, "migrate", "--noinput", "-v", "0")
