@@ -27,7 +27,7 @@ from amtsweg.identity.models import User
 from amtsweg.payments.fees import fee_amount, fee_for
 from amtsweg.payments.models import Fee, Payment
 
-from . import languages, quiz, selectors, services
+from . import languages, selectors, services
 from .markdown import render_markdown
 from .models import Instruction, Material, Programme, QuizAttempt
 from .serializers_citizen import (
@@ -156,24 +156,15 @@ def _file_url(material: Material, kind: str, instruction: Instruction) -> str | 
 
 
 def _attempt_body(attempt: QuizAttempt, instruction: Instruction) -> dict[str, Any]:
-    questions = {question.pk: question for question in selectors.active_questions(instruction.programme)}
-    missing = [int(item["question"]) for item in attempt.items if int(item["question"]) not in questions]
-    if missing:  # deactivated since the draw: the attempt still shows them
-        from .models import Question
-
-        questions.update({question.pk: question for question in Question.objects.filter(pk__in=missing)})
-    items = []
-    for position, item in enumerate(attempt.items):
-        question = questions[int(item["question"])]
-        options = quiz.shown_options(question, item, instruction.language)
-        items.append(
-            {
-                "position": position,
-                "question": question.pk,
-                "text": question.text_in(instruction.language),
-                "options": [{"position": index, "text": text} for index, text in enumerate(options)],
-            }
-        )
+    items = [
+        {
+            "position": item.position,
+            "question": item.question.pk,
+            "text": item.text,
+            "options": [{"position": index, "text": text} for index, text in enumerate(item.options)],
+        }
+        for item in selectors.attempt_items(attempt, instruction.language)
+    ]
     return {
         "id": attempt.pk,
         "number": attempt.number,

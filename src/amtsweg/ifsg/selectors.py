@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from amtsweg.identity.models import User
+from amtsweg.identity.models import ExternalIdentity, User
 
 from . import languages, quiz
 from .models import Certificate, Instruction, Material, Programme, Question, QuizAttempt
@@ -106,6 +106,35 @@ def attempts_of(instruction: Instruction) -> QuerySet[QuizAttempt]:
     return QuizAttempt.objects.filter(instruction=instruction).order_by("number")
 
 
+@dataclass(frozen=True)
+class ShownItem:
+    """One item of a quiz attempt as the person sees it: its question, text and options in order."""
+
+    position: int  # 0-based, in the order drawn
+    question: Question
+    text: str
+    options: list[str]
+
+
+def attempt_items(attempt: QuizAttempt, language: str) -> list[ShownItem]:
+    """The attempt's items in ``language``, in the drawn order with the shuffled options (one query;
+    questions deactivated since the draw are still shown)."""
+    by_id = Question.objects.in_bulk([int(item["question"]) for item in attempt.items])
+    shown = []
+    for position, item in enumerate(attempt.items):
+        question = by_id.get(int(item["question"]))
+        if question is not None:
+            shown.append(
+                ShownItem(
+                    position,
+                    question,
+                    question.text_in(language),
+                    quiz.shown_options(question, item, language),
+                )
+            )
+    return shown
+
+
 def round_of(instruction: Instruction, *, now: datetime | None = None) -> quiz.RoundState:
     """The instruction's current round of quiz attempts (see ``quiz.round_state``)."""
     programme = instruction.programme
@@ -186,3 +215,14 @@ def instruction_progress(instruction: Instruction) -> Progress:
         payment=payment,
         certificate=certificate,
     )
+
+
+def declaration_prefill(user: User) -> dict[str, str]:
+    """Names and birth date as the strongest login last asserted them, else the account's names."""
+    identity = ExternalIdentity.objects.filter(user=user).order_by("-last_login_at", "-created_at").first()
+    attributes = identity.attributes if identity is not None else {}
+    return {
+        "familienname": str(attributes.get("family_name") or user.last_name),
+        "vornamen": str(attributes.get("given_name") or user.first_name),
+        "geburtsdatum": str(attributes.get("birth_date") or ""),
+    }

@@ -31,7 +31,7 @@ from amtsweg.core import ratelimit
 from amtsweg.core.problems import Problem
 from amtsweg.identity.assurance import assurance_of
 from amtsweg.identity.levels import TrustLevel
-from amtsweg.identity.models import ExternalIdentity, User
+from amtsweg.identity.models import User
 from amtsweg.identity.views import citizen_user, step_up_url
 from amtsweg.payments.selectors import review_fee
 from amtsweg.payments.services import VoucherInvalid
@@ -47,7 +47,7 @@ from .forms_portal import (
     quiz_field_name,
 )
 from .markdown import render_markdown
-from .models import Instruction, Material, Programme, Question
+from .models import Instruction, Material, Programme
 
 CHANNEL = "web"
 NEEDED = TrustLevel.SUBSTANTIAL
@@ -351,23 +351,16 @@ def _failure(flow: Flow) -> dict[str, Any] | None:
     attempt = flow.progress.last_attempt
     if attempt is None or attempt.passed is not False:
         return None
-    items = attempt.items
-    ids = [int(item["question"]) for item in items]
-    by_id = {q.pk: q for q in Question.objects.filter(pk__in=ids)}
+    shown = {item.position: item for item in selectors.attempt_items(attempt, flow.language.code)}
     answers = {int(key): int(value) for key, value in attempt.answers.items()}
-    correct_by_id = {pk: question.correct for pk, question in by_id.items()}
-    wrong = quiz.wrong_positions(items, answers, correct_by_id)
+    correct_by_id = {item.question.pk: item.question.correct for item in shown.values()}
+    wrong = quiz.wrong_positions(attempt.items, answers, correct_by_id)
     return {
         "attempt": attempt,
         "correct": attempt.correct_count or 0,
-        "total": len(items),
+        "total": len(attempt.items),
         "wrong": [
-            {
-                "number": position + 1,
-                "text": by_id[ids[position]].texts.get(flow.language.code, {}).get("text", ""),
-            }
-            for position in wrong
-            if ids[position] in by_id
+            {"number": position + 1, "text": shown[position].text} for position in wrong if position in shown
         ],
     }
 
@@ -402,22 +395,13 @@ def ifsg_material(request: HttpRequest, flow: Flow) -> HttpResponse:
     )
 
 
-def _prefill(user: User) -> dict[str, Any]:
-    """Names and birth date as the strongest login last asserted them, else the account's names."""
-    identity = ExternalIdentity.objects.filter(user=user).order_by("-last_login_at", "-created_at").first()
-    attributes = identity.attributes if identity is not None else {}
-    return {
-        "familienname": attributes.get("family_name") or user.last_name,
-        "vornamen": attributes.get("given_name") or user.first_name,
-        "geburtsdatum": attributes.get("birth_date") or "",
-    }
-
-
 @require_http_methods(["GET", "POST"])
 @flow_page("declaration")
 def ifsg_declaration(request: HttpRequest, flow: Flow) -> HttpResponse:
     """``…/erklaerung/``: the declaration in the chosen language and the personal data."""
-    form = DeclarationForm(request.POST if request.method == "POST" else None, initial=_prefill(flow.user))
+    form = DeclarationForm(
+        request.POST if request.method == "POST" else None, initial=selectors.declaration_prefill(flow.user)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.instruction_declare(
@@ -451,17 +435,9 @@ def _open_attempt(instruction: Instruction) -> Any:
 
 
 def _quiz_questions(flow: Flow, attempt: Any) -> list[tuple[int, str, list[str]]]:
-    ids = [int(item["question"]) for item in attempt.items]
-    by_id = {q.pk: q for q in Question.objects.filter(pk__in=ids)}
-    code = flow.language.code
     return [
-        (
-            question_id,
-            by_id[question_id].texts.get(code, {}).get("text", ""),
-            quiz.shown_options(by_id[question_id], item, code),
-        )
-        for question_id, item in zip(ids, attempt.items, strict=True)
-        if question_id in by_id
+        (item.question.pk, item.text, item.options)
+        for item in selectors.attempt_items(attempt, flow.language.code)
     ]
 
 
