@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "amtsweg.appointments",
     "amtsweg.vehicles",
     "amtsweg.ifsg",
+    "amtsweg.care",
     "amtsweg.portal",
     "amtsweg.backoffice",
     "amtsweg.demo",

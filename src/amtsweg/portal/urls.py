@@ -3,6 +3,7 @@
 from django.urls import path
 
 from amtsweg.appointments import urls as appointments_urls
+from amtsweg.care import urls as care_urls
 from amtsweg.cases import urls as cases_urls
 from amtsweg.forms import urls as forms_urls
 from amtsweg.identity import urls as identity_urls
@@ -33,4 +34,5 @@ urlpatterns = [
     *appointments_urls.portal_patterns,
     *vehicles_urls.portal_patterns,
     *ifsg_urls.portal_patterns,
+    *care_urls.portal_patterns,
 ]

@@ -148,6 +148,7 @@ MODULES_WITH_ROUTES = (
     "appointments",
     "vehicles",
     "ifsg",
+    "care",
 )
 for _module in MODULES_WITH_ROUTES:
     MATRIX += importlib.import_module(f"amtsweg.{_module}.tests.matrix").ROUTES

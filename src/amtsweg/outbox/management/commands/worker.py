@@ -64,9 +64,10 @@ class RecoverySweep(threading.Thread):
 
 def sweep() -> None:
     """The periodic work: lost outbox messages, process timers (deadlines, escalations) now due, the
-    nightly payment check, appointments (expired holds, no-shows, reminders, lead times) and expired
-    plate reservations."""
+    nightly payment check, appointments (expired holds, no-shows, reminders, lead times), expired
+    plate reservations and the care finder (reminders to facilities, the daily open-data release)."""
     from amtsweg.appointments.sweep import appointments_sweep
+    from amtsweg.care.sweep import care_sweep
     from amtsweg.payments.check import payments_check_schedule
     from amtsweg.processes.services import process_timers_fire
     from amtsweg.vehicles.reservations import plate_reservations_expire
@@ -77,6 +78,7 @@ def sweep() -> None:
         payments_check_schedule,
         appointments_sweep,
         plate_reservations_expire,
+        care_sweep,
     ):
         try:
             job()

@@ -1,0 +1,6 @@
+"""Pages of the care finder: opendata part (see urls.py)."""
+
+from django.urls import URLPattern
+
+portal_patterns: list[URLPattern] = []
+backoffice_patterns: list[URLPattern] = []
