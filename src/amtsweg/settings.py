@@ -38,6 +38,15 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
+def _tile_origin(url: str) -> list[str]:
+    """The origin of a tile URL template for the CSP (``{s}`` subdomains become a wildcard)."""
+    if not url:
+        return []
+    scheme, _, rest = url.partition("://")
+    host = rest.split("/", 1)[0].replace("{s}", "*")
+    return [f"{scheme}://{host}"]
+
+
 DEBUG = env_bool("AMTSWEG_DEBUG", False)
 # The demo and the tests run without a configured secret; production must set one (checked below).
 DEMO_MODE = env_bool("AMTSWEG_DEMO_MODE", False)
@@ -195,12 +204,27 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _HTTPS else Non
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Care finder (Pflegefinder). The map's tile server: an XYZ URL template; empty shows no map (the list
+# stays complete). Its origin is allowed in the CSP's img-src. Attribution is shown under the map.
+CARE_MAP_TILE_URL = env("AMTSWEG_CARE_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+CARE_MAP_ATTRIBUTION = env("AMTSWEG_CARE_MAP_ATTRIBUTION", "© OpenStreetMap-Mitwirkende (ODbL)")
+# Geocoder for full addresses: "" (postcodes and towns from the bundled table only), "nominatim" or
+# "photon", at CARE_GEOCODER_URL (your own instance; the public ones limit use), with this User-Agent.
+CARE_GEOCODER = env("AMTSWEG_CARE_GEOCODER", "")
+CARE_GEOCODER_URL = env("AMTSWEG_CARE_GEOCODER_URL", "")
+CARE_GEOCODER_USER_AGENT = env("AMTSWEG_CARE_GEOCODER_USER_AGENT", "Amtsweg-Pflegefinder")
+CARE_GEOCODER_TIMEOUT = float(env("AMTSWEG_CARE_GEOCODER_TIMEOUT", "3"))
+# Place alerts: at most one e-mail per alert within this many hours; unconfirmed alerts expire after
+# CARE_ALERT_CONFIRM_DAYS; subscriptions per client address and hour (each sends a confirmation e-mail).
+CARE_ALERT_MIN_INTERVAL_HOURS = int(env("AMTSWEG_CARE_ALERT_MIN_INTERVAL_HOURS", "12"))
+CARE_ALERT_CONFIRM_DAYS = int(env("AMTSWEG_CARE_ALERT_CONFIRM_DAYS", "7"))
+CARE_ALERT_SUBSCRIBE_LIMIT = int(env("AMTSWEG_CARE_ALERT_SUBSCRIBE_LIMIT", "10"))
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *_tile_origin(CARE_MAP_TILE_URL)],
         "font-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
