@@ -26,6 +26,25 @@ def world(db: None) -> World:
     return make_world()
 
 
+@pytest.fixture
+def threaded_world(transactional_db: None) -> World:
+    """The world for tests with real concurrent connections (PostgreSQL, or SQLite in a file).
+
+    SQLite's in-memory test database is shared between threads in shared-cache mode, whose table
+    locks fail at once instead of waiting; the real SQLite configuration (a file in WAL mode with
+    IMMEDIATE transactions and a busy timeout) serializes writers instead.
+    """
+    from django.db import connection
+
+    from amtsweg.cases.tests.factories import ensure_default_status_model
+
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor == "sqlite" and ("mode=memory" in name or name == ":memory:"):
+        pytest.skip("needs PostgreSQL or a file database: in-memory SQLite has no waiting locks")
+    ensure_default_status_model()  # a transactional test starts without migration data
+    return make_world()
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings: SettingsWrapper, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Uploaded and generated files of a test go to a temporary folder, never into ``var/media``."""

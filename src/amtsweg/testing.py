@@ -7,12 +7,15 @@ Dormagen), Anton Admin (authority administrator of Neuss), Kai Kreis (alliance a
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 
 from amtsweg.catalog.models import Lebenslage, Service, ServiceOffering, Themenfeld
@@ -234,3 +237,26 @@ def page_home(role: str, target: str) -> set[int]:
     if role == "citizen":
         return {403}
     return {200, 302}
+
+
+def run_in_threads(count: int, work: Callable[[int], Any]) -> tuple[list[Any], list[BaseException]]:
+    """Run ``work(i)`` in ``count`` threads started at once; each thread uses its own connection."""
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[index] = work(index)
+        except BaseException as exc:  # reported by the test
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results, errors

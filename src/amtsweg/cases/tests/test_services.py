@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -10,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import connection, connections
 from django.utils import timezone
 
 from amtsweg.cases import services
@@ -46,7 +44,7 @@ from amtsweg.core.problems import Problem
 from amtsweg.notices.models import Notice
 from amtsweg.outbox.models import OutboxMessage
 from amtsweg.tenancy.models import AuditEvent, Team
-from amtsweg.testing import EID_LOGIN, World, make_user, make_world
+from amtsweg.testing import EID_LOGIN, World, make_user, run_in_threads
 
 from . import factories
 
@@ -99,49 +97,11 @@ def test_another_citizens_draft_cannot_be_submitted(world: World) -> None:
     assert not Case.objects.exists()
 
 
-def _in_threads(count: int, work: Callable[[int], Any]) -> tuple[list[Any], list[BaseException]]:
-    """Run ``work(i)`` in ``count`` threads started at once; each thread uses its own connection."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-    errors: list[BaseException] = []
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = work(index)
-        except BaseException as exc:  # reported by the test
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results, errors
-
-
-@pytest.fixture
-def threaded_world(transactional_db: None) -> World:
-    """The world for tests with real concurrent connections (PostgreSQL, or SQLite in a file).
-
-    SQLite's in-memory test database is shared between threads in shared-cache mode, whose table
-    locks fail at once instead of waiting; the real SQLite configuration (a file in WAL mode with
-    IMMEDIATE transactions and a busy timeout) serializes writers instead.
-    """
-    name = str(connection.settings_dict["NAME"])
-    if connection.vendor == "sqlite" and ("mode=memory" in name or name == ":memory:"):
-        pytest.skip("needs PostgreSQL or a file database: in-memory SQLite has no waiting locks")
-    factories.ensure_default_status_model()  # a transactional test starts without migration data
-    return make_world()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_submissions_of_one_draft_make_one_case(threaded_world: World) -> None:
     world = threaded_world
     draft = factories.make_draft(world)
-    results, errors = _in_threads(
+    results, errors = run_in_threads(
         20,
         lambda _i: submission_submit(draft=draft, actor=world.citizen, channel="web", assurance=EID_LOGIN).pk,
     )
@@ -157,7 +117,7 @@ def test_twenty_concurrent_submissions_of_one_draft_make_one_case(threaded_world
 def test_concurrent_submissions_get_gap_free_unique_numbers(threaded_world: World) -> None:
     world = threaded_world
     drafts = [factories.make_draft(world) for _ in range(20)]
-    _results, errors = _in_threads(
+    _results, errors = run_in_threads(
         20,
         lambda i: (
             submission_submit(draft=drafts[i], actor=world.citizen, channel="web", assurance=EID_LOGIN).pk
