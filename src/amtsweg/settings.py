@@ -213,6 +213,8 @@ CARE_MAP_ATTRIBUTION = env("AMTSWEG_CARE_MAP_ATTRIBUTION", "© OpenStreetMap-Mit
 CARE_GEOCODER = env("AMTSWEG_CARE_GEOCODER", "")
 CARE_GEOCODER_URL = env("AMTSWEG_CARE_GEOCODER_URL", "")
 CARE_GEOCODER_USER_AGENT = env("AMTSWEG_CARE_GEOCODER_USER_AGENT", "Amtsweg-Pflegefinder")
+# The postcode/town centroid table; empty: the one shipped (care/data/postcodes_de.csv, see its README).
+CARE_POSTCODE_TABLE = env("AMTSWEG_CARE_POSTCODE_TABLE", "")
 CARE_GEOCODER_TIMEOUT = float(env("AMTSWEG_CARE_GEOCODER_TIMEOUT", "3"))
 # Place alerts: at most one e-mail per alert within this many hours; unconfirmed alerts expire after
 # CARE_ALERT_CONFIRM_DAYS; subscriptions per client address and hour (each sends a confirmation e-mail).
@@ -377,6 +379,7 @@ LOGGING = {
         "spiff": {"level": "WARNING"},  # SpiffWorkflow logs every task state change at INFO
         "saml2": {"level": "WARNING"},  # pysaml2 logs NameIDs and attribute values at INFO/DEBUG
         "xmlschema": {"level": "WARNING"},  # pysaml2's schema loading, once per process
+        "urllib3": {"level": "WARNING"},  # logs request URLs (a geocoder's: citizens' addresses) at DEBUG
     },
 }
 

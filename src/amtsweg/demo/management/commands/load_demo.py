@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from amtsweg.appointments.demo import load_appointments_demo
+from amtsweg.care.demo import load_care_demo
 from amtsweg.demo.applications import demo_applications_load
 from amtsweg.demo.processes import demo_processes_load
 from amtsweg.demo.services import demo_load
@@ -43,6 +44,8 @@ class Command(BaseCommand):
         vehicles = load_vehicles_demo()
         load_move_demo()  # after the models and the register: a move whose vehicle part is at the Kreis
         ifsg = load_ifsg_demo()  # after payments and processes: instructions run the certificate process
+        care = load_care_demo()  # the care finder sits at the Kreis created by demo_load
+        summary.logins.extend(care.logins)
         catalog = "vollständiger OZG/LeiKa-Katalog" if summary.full_catalog else "kuratierte Auswahl"
         self.stdout.write(
             self.style.SUCCESS(
