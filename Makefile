@@ -37,10 +37,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent; \
 	else echo "npm not found: browser accessibility checks will be skipped"; fi
 
-# bpmn.io's process viewer, copied from node_modules into static files (git-ignored, never committed).
+# bpmn.io's process viewer and Leaflet (the care finder's map), copied from node_modules into static files
+# (git-ignored, never committed).
 $(VIEWER): node_modules/.package-lock.json | $(VENV)/.installed
-	@if [ -d node_modules/bpmn-js ]; then $(BIN)/amtsweg build_viewer; \
-	else echo "bpmn-js not installed: the process viewer shows step lists only"; fi
+	@if [ -d node_modules/bpmn-js ] && [ -d node_modules/leaflet ]; then $(BIN)/amtsweg build_viewer; \
+	else echo "bpmn-js/leaflet not installed: the process viewer shows step lists only, the care finder no map"; fi
 
 # The whole test suite, in parallel on all cores (DATABASE_URL selects SQLite or PostgreSQL).
 test: $(VENV)/.installed-dev node_modules/.package-lock.json $(VIEWER)

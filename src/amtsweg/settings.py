@@ -220,6 +220,10 @@ CARE_GEOCODER_TIMEOUT = float(env("AMTSWEG_CARE_GEOCODER_TIMEOUT", "3"))
 # CARE_ALERT_CONFIRM_DAYS; subscriptions per client address and hour (each sends a confirmation e-mail).
 CARE_ALERT_MIN_INTERVAL_HOURS = int(env("AMTSWEG_CARE_ALERT_MIN_INTERVAL_HOURS", "12"))
 CARE_ALERT_CONFIRM_DAYS = int(env("AMTSWEG_CARE_ALERT_CONFIRM_DAYS", "7"))
+# The open-data catalogue's dcatde:contributorID (who harvests it for GovData); Open.NRW by default.
+CARE_OPENDATA_CONTRIBUTOR_ID = env(
+    "AMTSWEG_CARE_OPENDATA_CONTRIBUTOR_ID", "http://dcat-ap.de/def/contributors/openNRW"
+)
 CARE_ALERT_SUBSCRIBE_LIMIT = int(env("AMTSWEG_CARE_ALERT_SUBSCRIBE_LIMIT", "10"))
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -361,6 +365,11 @@ SPECTACULAR_SETTINGS = {
         "FeeKindEnum": "amtsweg.payments.models.Fee.Kind",
         "PlateReservationStatusEnum": "amtsweg.vehicles.models.PlateReservation.Status",
         "IfsgLanguageEnum": "amtsweg.ifsg.languages.CHOICES",
+        # The language of e-mails to a person (appointment confirmations, place alerts).
+        "ContactLanguageEnum": [code for code, _name in LANGUAGES],
+        "CareTypeEnum": "amtsweg.care.models.CareType",
+        "SpecialisationEnum": "amtsweg.care.models.Specialisation",
+        "CareVacancyStatusEnum": "amtsweg.care.serializers_public.STATUS_CHOICES",
     },
 }
 

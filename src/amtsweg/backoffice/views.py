@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from amtsweg.care.models import CareFinder
 from amtsweg.catalog.models import ServiceOffering
 from amtsweg.catalog.services import offering_update
 from amtsweg.core.problems import Problem
@@ -80,10 +81,14 @@ def _is_staff(request: HttpRequest) -> bool:
 def backoffice_context(
     request: HttpRequest, authority: Authority | None = None, **extra: object
 ) -> dict[str, object]:
-    # The menu shows the instruction's pages to a health office that offers it: asked in the same query.
+    # The menu shows the instruction's pages to a health office that offers it, and the care finder's
+    # to a Kreis that runs one: asked in the same query.
     authorities = list(
         access.authorities_for(request.user)
-        .annotate(has_ifsg=Exists(Programme.objects.filter(authority=OuterRef("pk"))))
+        .annotate(
+            has_ifsg=Exists(Programme.objects.filter(authority=OuterRef("pk"))),
+            has_care=Exists(CareFinder.objects.filter(authority=OuterRef("pk"))),
+        )
         .order_by("name")
     )
     return {
@@ -93,6 +98,7 @@ def backoffice_context(
         # The registration authority (Zulassungsbehörde) gets the vehicle pages in its menu.
         "is_vehicle_authority": authority is not None and authority.ags == settings.VEHICLES_AUTHORITY_AGS,
         "has_ifsg": authority is not None and any(a.pk == authority.pk and a.has_ifsg for a in authorities),
+        "has_care": authority is not None and any(a.pk == authority.pk and a.has_care for a in authorities),
         **extra,
     }
 

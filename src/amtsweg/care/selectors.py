@@ -19,7 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from . import geo
-from .models import CareFinder, CareOffer, Facility, specialisation_mask
+from .models import CareFinder, CareOffer, Facility, FacilityPhoto, specialisation_mask
 
 DEFAULT_RADIUS_KM = 5.0
 MAX_RADIUS_KM = 100.0
@@ -272,6 +272,13 @@ def facility_public(pk: int) -> Facility:
     if facility is None:
         raise Http404
     return facility
+
+
+def facility_photos_public(pk: int) -> QuerySet[FacilityPhoto]:
+    """The photos of facility ``pk`` if it is public (active, finder enabled), else none."""
+    return FacilityPhoto.objects.filter(
+        facility_id=pk, facility__active=True, facility__authority__care_finder__enabled=True
+    )
 
 
 def offer_states(

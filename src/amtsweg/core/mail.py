@@ -54,12 +54,14 @@ def send_mail_message(
     message_id: str,
     languages: Sequence[str] | None = None,
     attachments: Sequence[tuple[str, bytes, str]] = (),
+    headers: Mapping[str, str] | None = None,
 ) -> None:
     """Send one e-mail to ``to``, rendered from ``<template>.txt`` and ``<template>.html``.
 
     The subject (a lazy translatable string) and both bodies are rendered in each of ``languages``
     (default: German, then English), one after the other; a language whose text is the same as an
-    earlier one's (no translation yet) is left out. ``attachments`` are ``(filename, content, mimetype)``.
+    earlier one's (no translation yet) is left out. ``attachments`` are ``(filename, content, mimetype)``;
+    ``headers`` are added to the standard ones (e.g. ``List-Unsubscribe``).
     Raises :class:`InvalidRecipient` for an address
     that is not one, and the SMTP library's exceptions when the server refuses or is unreachable.
     """
@@ -92,6 +94,7 @@ def send_mail_message(
             # RFC 3834: an automatic message; out-of-office replies must not answer it.
             "Auto-Submitted": "auto-generated",
             "X-Auto-Response-Suppress": "All",
+            **(headers or {}),
         },
         connection=get_connection(timeout=getattr(settings, "EMAIL_TIMEOUT", None) or DEFAULT_SMTP_TIMEOUT),
     )

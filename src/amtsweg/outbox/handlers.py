@@ -69,6 +69,7 @@ def send_to_address(
     context: Mapping[str, Any],
     attachments: Sequence[tuple[str, bytes, str]] = (),
     languages: Sequence[str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> None:
     """Send the e-mail of ``outbox`` to ``to``; a refusal for good becomes :class:`PermanentFailure`."""
     try:
@@ -80,6 +81,7 @@ def send_to_address(
             message_id=message_id_for(f"outbox-{outbox.pk}"),
             attachments=attachments,
             languages=languages,
+            headers=headers,
         )
     except InvalidRecipient as exc:
         raise PermanentFailure(str(exc)) from exc

@@ -1,4 +1,5 @@
-"""``amtsweg build_viewer``: copy bpmn.io's viewer from node_modules into this app's static files."""
+"""``amtsweg build_viewer``: copy bpmn.io's viewer and Leaflet (the care finder's map) from node_modules
+into their apps' static files."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from amtsweg.processes import static_build
 
 class Command(BaseCommand):
     help = (
-        "Kopiert den BPMN-Viewer (bpmn-js aus node_modules, installiert mit `npm ci`) in die statischen "
-        "Dateien (processes/vendor/bpmn-js/, nicht im Repository)."
+        "Kopiert den BPMN-Viewer (bpmn-js) und Leaflet (Karte des Pflegefinders) aus node_modules "
+        "(installiert mit `npm ci`) in die statischen Dateien (…/vendor/, nicht im Repository)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -25,9 +26,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, node_modules: Path | None, **options: Any) -> None:
-        try:
-            built = static_build.build_viewer(source=node_modules)
-        except static_build.ViewerBuildError as exc:
-            raise CommandError(str(exc)) from exc
-        if int(options.get("verbosity", 1)) >= 1:
-            self.stdout.write(f"bpmn-js {built.version} → {built.target}")
+        for package in static_build.PACKAGES:
+            try:
+                built = static_build.build_package(package, source=node_modules)
+            except static_build.ViewerBuildError as exc:
+                raise CommandError(str(exc)) from exc
+            if int(options.get("verbosity", 1)) >= 1:
+                self.stdout.write(f"{package.name} {built.version} → {built.target}")
