@@ -188,21 +188,61 @@ def facility_search(query: SearchQuery, *, now: datetime | None = None) -> Searc
             matching_bits=mask
         )
     wanted_languages = set(query.languages)
+    offers = offers.order_by()  # grouping and sorting happen below; the model's ordering only costs a sort
 
-    grouped: dict[int, list[tuple[Any, ...]]] = {}
+    # Phase 1: the cheap columns of every candidate (no JSON unless a filter needs it) to find the
+    # facilities within the circle; a big-city 25 km search has over a thousand of them.
+    needs_expected = query.needed_on is not None and query.needed_on > today
+    needs_states = query.only_available or query.sort == SortOrder.FRESHNESS
+    columns = ["facility_id", "facility__latitude", "facility__longitude", "facility__name"]
+    if wanted_languages:
+        columns.append("facility__languages")
+    if needs_states:
+        columns += ["free_now", "reported_at"] + (["expected"] if needs_expected else [])
     distances: dict[int, float] = {}
-    for row in offers.values_list(*_HIT_COLUMNS):
+    names: dict[int, str] = {}
+    states_by_facility: dict[int, list[tuple[int | None, datetime | None]]] = {}
+    for row in offers.values_list(*columns):
         facility_id = row[0]
         if facility_id not in distances:
-            if wanted_languages and not wanted_languages <= set(row[13]):
+            if wanted_languages and not wanted_languages <= set(row[4]):
                 distances[facility_id] = -1.0
-                continue
-            distances[facility_id] = geo.haversine_km(query.latitude, query.longitude, row[10], row[11])
-        if 0.0 <= distances[facility_id] <= radius:
-            grouped.setdefault(facility_id, []).append(row)
+            else:
+                distances[facility_id] = geo.haversine_km(query.latitude, query.longitude, row[1], row[2])
+                names[facility_id] = row[3]
+        if needs_states and 0.0 <= distances[facility_id] <= radius:
+            free_now, reported_at = row[-3:-1] if needs_expected else row[-2:]
+            places = places_on(free_now, row[-1] if needs_expected else [], query.needed_on, today=today)
+            states_by_facility.setdefault(facility_id, []).append((places, reported_at))
+    inside = [fid for fid, distance in distances.items() if 0.0 <= distance <= radius]
+    if query.only_available:
+        inside = [
+            fid
+            for fid in inside
+            if max((p for p, _ in states_by_facility[fid] if p is not None), default=0) >= 1
+        ]
+    if query.sort == SortOrder.FRESHNESS:
 
+        def freshness(fid: int) -> tuple[bool, float, float, str]:
+            reported = [at for _, at in states_by_facility[fid]]
+            oldest = None if any(at is None for at in reported) else min(reported)  # type: ignore[type-var]
+            return (oldest is None, -oldest.timestamp() if oldest else 0.0, distances[fid], names[fid])
+
+        inside.sort(key=freshness)
+    else:
+        inside.sort(key=lambda fid: (distances[fid], names[fid]))
+    page_size = min(max(query.limit, 1), MAX_PAGE_SIZE)
+    offset = max(query.offset, 0)
+    page = inside[offset : offset + page_size]
+
+    # Phase 2: everything a hit shows, for the page only.
+    grouped: dict[int, list[tuple[Any, ...]]] = {fid: [] for fid in page}
+    if page:
+        for row in offers.filter(facility_id__in=page).values_list(*_HIT_COLUMNS):
+            grouped[row[0]].append(row)
     hits: list[SearchHit] = []
-    for facility_id, rows in grouped.items():
+    for facility_id in page:
+        rows = grouped[facility_id]
         first = rows[0]
         limit = stale_limits[first[14]]
         states = []
@@ -222,9 +262,6 @@ def facility_search(query: SearchQuery, *, now: datetime | None = None) -> Searc
                 )
             )
         known = [s.places for s in states if s.places is not None]
-        status = traffic_light(max(known) if known else None)
-        if query.only_available and status not in (Status.GREEN, Status.YELLOW):
-            continue
         reported = [s.reported_at for s in states if s.reported_at is not None]
         hits.append(
             SearchHit(
@@ -239,26 +276,12 @@ def facility_search(query: SearchQuery, *, now: datetime | None = None) -> Searc
                 specialisation_bits=first[12],
                 languages=list(first[13]),
                 offers=tuple(states),
-                status=status,
+                status=traffic_light(max(known) if known else None),
                 last_reported_at=min(reported) if len(reported) == len(states) else None,
                 stale=any(s.stale for s in states),
             )
         )
-    if query.sort == SortOrder.FRESHNESS:
-        # Most recent first; never reported (or partly) last.
-        hits.sort(
-            key=lambda h: (
-                h.last_reported_at is None,
-                -h.last_reported_at.timestamp() if h.last_reported_at else 0.0,
-                h.distance_km,
-                h.name,
-            )
-        )
-    else:
-        hits.sort(key=lambda h: (h.distance_km, h.name))
-    page_size = min(max(query.limit, 1), MAX_PAGE_SIZE)
-    offset = max(query.offset, 0)
-    return SearchResult(hits=hits[offset : offset + page_size], total=len(hits), query=query, now=now)
+    return SearchResult(hits=hits, total=len(inside), query=query, now=now)
 
 
 def facility_public(pk: int) -> Facility:

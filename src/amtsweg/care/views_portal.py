@@ -12,13 +12,14 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language_info, gettext_lazy
+from django.utils.timesince import timesince
+from django.utils.translation import get_language_info, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import search_params, selectors, shortlist
+from . import geocoding, search_params, selectors, shortlist
 from .models import CareType, Facility, Specialisation, specialisations_of
 from .photos import IMAGE_TYPES
 from .search_params import SearchInvalid
@@ -80,25 +81,60 @@ def language_name(code: str) -> str:
         return code
 
 
-def offer_view(state: OfferState) -> dict[str, Any]:
-    """What a page shows of one offer: the traffic light as text and colour, places, report time."""
+def offer_view(state: OfferState, *, needed_on: date | None = None) -> dict[str, Any]:
+    """What a page shows of one offer: the traffic light as text and colour, places, report time.
+
+    The sentences are made here rather than in the template: a result page shows up to 60 offers, and
+    formatting them in Python costs a fraction of rendering the same with template tags.
+    """
+    if state.places is not None:
+        places_text = ngettext(
+            "%(places)s Platz frei von %(capacity)s", "%(places)s Plätze frei von %(capacity)s", state.places
+        ) % {"places": state.places, "capacity": state.capacity}
+    else:
+        places_text = _("%(capacity)s Plätze") % {"capacity": state.capacity}
+    reported = None
+    if state.reported_at is not None:
+        local = timezone.localtime(state.reported_at)
+        reported = {
+            "age": _("gemeldet vor %(age)s") % {"age": timesince(state.reported_at)},
+            "iso": local.isoformat(),
+            "short": formats.date_format(local, "SHORT_DATETIME_FORMAT"),
+        }
+    expected_text = ""
+    if needed_on is not None and state.places is not None and state.places != state.free_now:
+        expected_text = ngettext(
+            "am %(day)s erwartet: %(places)s Platz frei",
+            "am %(day)s erwartet: %(places)s Plätze frei",
+            state.places,
+        ) % {"day": formats.date_format(needed_on, "SHORT_DATE_FORMAT"), "places": state.places}
     return {
         "care_type": state.care_type,
         "label": CARE_TYPE_LABELS.get(state.care_type, state.care_type),
         "status": state.status.value,
         "status_text": STATUS_TEXT[state.status],
         "places": state.places,
+        "places_text": places_text,
         "free_now": state.free_now,
         "capacity": state.capacity,
         "reported_at": state.reported_at,
+        "reported": reported,
         "stale": state.stale,
+        "expected_text": expected_text,
         "expected": [{"date": date.fromisoformat(e["date"]), "places": e["places"]} for e in state.expected],
     }
 
 
-def _hit_view(hit: SearchHit, *, shortlisted: set[int]) -> dict[str, Any]:
+def _hit_view(
+    hit: SearchHit, *, shortlisted: set[int], needed_on: date | None, detail_prefix: str, add_prefix: str
+) -> dict[str, Any]:
     return {
         "id": hit.facility_id,
+        # One reverse() per page, not two per hit: the ids are spliced into the resolved prefixes.
+        "url": f"{detail_prefix}{hit.facility_id}/",
+        "add_url": f"{add_prefix}{hit.facility_id}/",
+        "distance_text": _("%(distance)s km entfernt")
+        % {"distance": formats.number_format(hit.distance_km, 1)},
         "name": hit.name,
         "street": hit.street,
         "postcode": hit.postcode,
@@ -108,7 +144,7 @@ def _hit_view(hit: SearchHit, *, shortlisted: set[int]) -> dict[str, Any]:
         "status_text": STATUS_TEXT[hit.status],
         "stale": hit.stale,
         "last_reported_at": hit.last_reported_at,
-        "offers": [offer_view(s) for s in hit.offers],
+        "offers": [offer_view(s, needed_on=needed_on) for s in hit.offers],
         "specialisations": [SPECIALISATION_LABELS[c] for c in specialisations_of(hit.specialisation_bits)],
         "shortlisted": hit.facility_id in shortlisted,
     }
@@ -146,6 +182,7 @@ def search(request: HttpRequest) -> HttpResponse:
     except ValueError:
         page = 1
     context: dict[str, Any] = {
+        "postcode_attribution": geocoding.table_attribution(),
         "form": request.GET,
         "care_types": CareType.choices,
         "specialisations": Specialisation.choices,
@@ -173,7 +210,18 @@ def search(request: HttpRequest) -> HttpResponse:
         else:
             result = selectors.facility_search(query)
             shortlisted = set(shortlist.shortlist_ids(request))
-            hits = [_hit_view(hit, shortlisted=shortlisted) for hit in result.hits]
+            detail_prefix = reverse("portal:care_facility", args=(0,)).removesuffix("0/")
+            add_prefix = reverse("portal:care_shortlist_add", args=(0,)).removesuffix("0/")
+            hits = [
+                _hit_view(
+                    hit,
+                    shortlisted=shortlisted,
+                    needed_on=query.needed_on,
+                    detail_prefix=detail_prefix,
+                    add_prefix=add_prefix,
+                )
+                for hit in result.hits
+            ]
             page_count = max(1, -(-result.total // PAGE_SIZE))
             map_data = _map_config((place.latitude, place.longitude), query.radius_km)
             map_data["markers"] = [
