@@ -53,6 +53,7 @@ def test_empty_form_without_error(client: Client, care: CareSetup) -> None:
     assert "<legend>" in html
     assert "Bitte prüfen" not in html
     assert "<script>" not in html  # CSP: no inline script
+    assert "© OpenStreetMap-Mitwirkende (ODbL), aufbereitet von OpenDataSoft" in html  # the table's licence
 
 
 def test_search_by_postcode_lists_results_with_status_and_report_time(
