@@ -39,7 +39,13 @@ def is_operator(user: Actor) -> bool:
 
 def facility_for_operator(user: Actor, pk: int) -> Facility:
     """The facility ``pk`` if ``user`` may manage it, else 404 (never 403: ids are not confirmed)."""
-    facility = operator_facilities(user).select_related("authority", "operator").filter(pk=pk).first()
-    if facility is None:
+    if not user.is_authenticated:
         raise Http404
-    return facility
+    # A join, not operator_facilities()'s subquery: one membership per organisation and person
+    # (unique), so it yields at most one row, and it is the cheaper query on the report API's hot path.
+    try:
+        return Facility.objects.select_related("authority", "operator").get(
+            pk=pk, operator__memberships__user=user
+        )
+    except Facility.DoesNotExist:
+        raise Http404 from None

@@ -153,7 +153,9 @@ def vacancy_report_submit(
                     became_free.append(report)
                 offer.free_now, offer.reported_at, offer.expected = line.free_places, now, expected
             VacancyReport.objects.bulk_create(reports)
-            CareOffer.objects.bulk_update(list(offers.values()), ["free_now", "reported_at", "expected"])
+            # One plain UPDATE per offer (a facility has one to three): cheaper than bulk_update's CASE.
+            for offer in offers.values():
+                offer.save(update_fields=["free_now", "reported_at", "expected"])
             for report in became_free:
                 outbox_enqueue(
                     kind=ALERT_MATCH_KIND,
