@@ -35,7 +35,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from http_load import (
     REPO,
+    Sample,
     _our_ticks,
     bench_database,
     bench_environment,
@@ -52,8 +52,8 @@ from http_load import (
     foreign_load,
     gunicorn,
     manage,
-    parse_wrk,
     postgres_version,
+    wrk,
 )
 
 DEFAULT_URL = "postgres://amtsweg@127.0.0.1:5433/amtsweg_bench_care_reports"
@@ -182,21 +182,8 @@ def post_report(base: str, token: str, facility_id: int) -> int:
         return int(error.code)
 
 
-def run_wrk(base: str, script: Path, args: argparse.Namespace, duration: float) -> str:
-    command = [
-        "wrk",
-        f"-t{args.threads}",
-        f"-c{args.connections}",
-        f"-d{duration:g}s",
-        "--timeout",
-        "10s",
-        "--latency",
-        "-s",
-        str(script),
-        base,
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=duration + 60)
-    return result.stdout
+def run_wrk(base: str, script: Path, args: argparse.Namespace, duration: float) -> Sample:
+    return wrk(base, duration=duration, threads=args.threads, connections=args.connections, script=script)
 
 
 def main() -> None:
@@ -255,14 +242,13 @@ def main() -> None:
                     before = report_count()
                     ticks_before = _our_ticks(server_pid, postgres=False)
                     with foreign_load(server_pid, postgres=args.database == "postgres") as foreign:
-                        output = run_wrk(base, script, args, args.duration)
+                        sample = run_wrk(base, script, args, args.duration)
                     ticks_after = _our_ticks(server_pid, postgres=False)
                     stored = report_count() - before
                     server_ticks = sum(
                         value - ticks_before.get(key, 0) for key, value in ticks_after.items() if key != "wrk"
                     )
                     server_ms = server_ticks * 1000 / os.sysconf("SC_CLK_TCK") / max(1, stored)
-                    sample = parse_wrk(output)
                     reports_per_second = stored / args.duration
                     rounds.append(
                         {

@@ -29,7 +29,6 @@ import argparse
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,24 +41,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from http_load import (
     REPO,
+    Sample,
     background_busy,
     bench_environment,
     fetch,
     foreign_load,
     gunicorn,
     manage,
-    parse_wrk,
     wait_for_quiet,
+    wrk,
 )
+from pdf_render import percentile
 
 RADII = (5.0, 10.0, 25.0)
 CARE_TYPES = ("vollstationaer", "kurzzeitpflege", "tagespflege", "ambulant")
 SPECIALISATIONS = ("demenz", "palliativ", "rollstuhl")
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def setup(database_url: str) -> None:
@@ -235,22 +231,9 @@ def http_paths(points: list[tuple[float, float]], seed: int, count: int = 200) -
     return chosen
 
 
-def run_wrk(base: str, paths: list[str], args: argparse.Namespace, script: Path, duration: float) -> Any:
+def run_wrk(base: str, paths: list[str], args: argparse.Namespace, script: Path, duration: float) -> Sample:
     script.write_text(LUA.replace("{PATHS}", "{" + ", ".join(f'"{p}"' for p in paths) + "}"), "utf-8")
-    command = [
-        "wrk",
-        f"-t{args.threads}",
-        f"-c{args.connections}",
-        f"-d{duration:g}s",
-        "--timeout",
-        "10s",
-        "--latency",
-        "-s",
-        str(script),
-        base,
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=duration + 60)
-    return parse_wrk(result.stdout)
+    return wrk(base, duration=duration, threads=args.threads, connections=args.connections, script=script)
 
 
 def http_benchmark(args: argparse.Namespace, database_url: str) -> None:

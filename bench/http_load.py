@@ -305,7 +305,8 @@ def parse_wrk(output: str) -> Sample:
     )
 
 
-def wrk(url: str, *, duration: float, threads: int, connections: int) -> Sample:
+def wrk(url: str, *, duration: float, threads: int, connections: int, script: Path | None = None) -> Sample:
+    """One ``wrk`` run against ``url`` (with a Lua ``script`` that makes the requests, if given)."""
     command = [
         "wrk",
         f"-t{threads}",
@@ -314,6 +315,7 @@ def wrk(url: str, *, duration: float, threads: int, connections: int) -> Sample:
         "--timeout",
         "10s",
         "--latency",
+        *(["-s", str(script)] if script else []),
         url,
     ]
     result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=duration + 60)
