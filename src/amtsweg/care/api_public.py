@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
@@ -133,7 +133,12 @@ class FacilityDetail(APIView):
             "stale": any(s.stale for s in states),
             "offers": offers,
             "photos": [
-                {"url": request.build_absolute_uri(p.image.url), "alt_text": p.alt_text}
+                {
+                    "url": request.build_absolute_uri(
+                        reverse("portal:care_facility_photo", args=(facility.pk, p.pk))
+                    ),
+                    "alt_text": p.alt_text,
+                }
                 for p in facility.photos.all()
             ],
         }

@@ -104,14 +104,19 @@ def photo_add(
     last = photos.order_by("-position").values_list("position", flat=True).first()
     photo = FacilityPhoto(facility=facility, alt_text=alt_text, position=(last or 0) + 1)
     photo.image.save(name, upload, save=False)
-    photo.save()
-    audit(
-        actor=actor,
-        action=AuditEvent.Action.CREATE,
-        obj=photo,
-        authority_id=facility.authority_id,
-        channel=channel,
-    )
+    try:
+        photo.save()
+        audit(
+            actor=actor,
+            action=AuditEvent.Action.CREATE,
+            obj=photo,
+            authority_id=facility.authority_id,
+            channel=channel,
+        )
+    except BaseException:
+        # The row is rolled back with the transaction; the file written above would stay behind.
+        photo.image.storage.delete(photo.image.name or name)
+        raise
     return photo
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import get_language_info, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import geocoding, search_params, selectors, shortlist
+from . import access, geocoding, search_params, selectors, shortlist
 from .models import CareType, Facility, Specialisation, specialisations_of
 from .photos import IMAGE_TYPES
 from .search_params import SearchInvalid
@@ -308,15 +308,22 @@ def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def facility_photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
-    """A photo of a public facility, served by the application (no separate media server needed); the
-    type is the one checked at upload (the stored name carries its extension)."""
-    photo = get_object_or_404(selectors.facility_photos_public(pk), pk=photo_pk)
+    """A photo of a public facility, or of a facility the operator's account manages (also while it is
+    hidden), served by the application (no separate media server needed); the type is the one checked
+    at upload (the stored name carries its extension)."""
+    try:
+        photos = access.facility_for_operator(request.user, pk).photos.all()
+        cache = "private, max-age=300"
+    except Http404:
+        photos = selectors.facility_photos_public(pk)
+        cache = "public, max-age=86400"
+    photo = get_object_or_404(photos, pk=photo_pk)
     extension = PurePosixPath(photo.image.name or "").suffix.lower()
     content_type = {ext: ctype for ctype, ext in IMAGE_TYPES.items()}.get(extension)
     if content_type is None:
         raise Http404
     response = FileResponse(photo.image.open("rb"), content_type=content_type)
-    response["Cache-Control"] = "public, max-age=86400"
+    response["Cache-Control"] = cache
     response["Content-Security-Policy"] = "default-src 'none'"
     return response
 

@@ -341,7 +341,8 @@ def test_photos_upload_sniffed_and_removed(care: CareSetup, operator: Client) ->
     assert photo.image.name.startswith("care/photos/") and photo.image.name.endswith(".png")
     assert ".." not in photo.image.name
     page = operator.get(url).content.decode()
-    assert photo.image.url in page and 'alt="Der Garten im Sommer"' in page
+    served = f"/pflegefinder/einrichtungen/{care.st_quirin.pk}/fotos/{photo.pk}/"
+    assert f'src="{served}"' in page and 'alt="Der Garten im Sommer"' in page
     with photo.image.open("rb") as stored:
         assert stored.read() == png_bytes()
     assert operator.post(url, {"remove": str(photo.pk)}).status_code == 302
