@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from amtsweg.appointments.demo import load_appointments_demo
 from amtsweg.care.demo import load_care_demo
+from amtsweg.care.models import Facility
 from amtsweg.demo.applications import demo_applications_load
 from amtsweg.demo.processes import demo_processes_load
 from amtsweg.demo.services import demo_load
@@ -55,8 +56,9 @@ class Command(BaseCommand):
                 f"{processes.historical_cases} historische Vorgänge für Prozessvergleich und -analyse, "
                 f"{appointments.offices} Dienststellen mit Online-Terminvergabe, "
                 f"{appointments.booked} Termine, {vehicles.issued + vehicles.citizen_vehicles} Fahrzeuge "
-                f"im lokalen Fahrzeugregister, {vehicles.reservations} Wunschkennzeichen und "
-                f"{ifsg.certificates} Bescheinigungen nach § 43 IfSG."
+                f"im lokalen Fahrzeugregister, {vehicles.reservations} Wunschkennzeichen, "
+                f"{ifsg.certificates} Bescheinigungen nach § 43 IfSG und "
+                f"{Facility.objects.count()} Einrichtungen im Pflegefinder."
             )
         )
         self.stdout.write("\nDemo-Zugänge (Passwort jeweils wie angegeben):")
