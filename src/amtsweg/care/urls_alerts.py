@@ -6,6 +6,7 @@ from . import views_alerts
 
 portal_patterns: list[URLPattern] = [
     path("pflegefinder/platz-alarm/", views_alerts.subscribe, name="care_alert_subscribe"),
+    path("pflegefinder/platz-alarm/gesendet/", views_alerts.sent, name="care_alert_sent"),
     path("pflegefinder/platz-alarm/bestaetigen/<str:key>/", views_alerts.confirm, name="care_alert_confirm"),
     path(
         "pflegefinder/platz-alarm/abmelden/<str:key>/",

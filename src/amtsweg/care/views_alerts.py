@@ -15,12 +15,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from amtsweg.core import ratelimit
 from amtsweg.core.problems import Problem
@@ -127,11 +127,14 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             errors.append({"field": str(problem.extra.get("field", "email")), "message": problem.localized()})
     if errors:
         return render(request, "care/alerts/subscribe.html", _form_context(data, errors), status=400)
-    return render(
-        request,
-        "care/alerts/subscribed.html",
-        {"days": alerts.confirm_days(), "place": place.label if place else ""},
-    )
+    # Post/redirect/get: reloading the page that says "check your inbox" does not subscribe again.
+    return redirect("portal:care_alert_sent")
+
+
+@require_safe
+def sent(request: HttpRequest) -> HttpResponse:
+    """After subscribing: check your inbox (no address shown: the URL carries nothing personal)."""
+    return render(request, "care/alerts/subscribed.html", {"days": alerts.confirm_days()})
 
 
 def _problem_page(request: HttpRequest, problem: Problem) -> HttpResponse:

@@ -38,6 +38,7 @@ def _no_content(role: str, target: str) -> set[int]:
 
 ROUTES: list[Route] = [
     Route("portal:care_alert_subscribe", lambda w, a: "/pflegefinder/platz-alarm/", public),
+    Route("portal:care_alert_sent", lambda w, a: "/pflegefinder/platz-alarm/gesendet/", public),
     Route(
         "portal:care_alert_subscribe",
         lambda w, a: "/pflegefinder/platz-alarm/?q=41460&radius_km=10&care_type=kurzzeitpflege",
