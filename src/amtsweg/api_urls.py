@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from amtsweg.appointments import api as appointments_api
+from amtsweg.baulasten import api as baulasten_api
 from amtsweg.care import api as care_api
 from amtsweg.cases import api as cases_api
 from amtsweg.catalog import api as catalog_api
@@ -34,4 +35,5 @@ urlpatterns = [
     *vehicles_api.urlpatterns,
     *ifsg_api.urlpatterns,
     *care_api.urlpatterns,
+    *baulasten_api.urlpatterns,
 ]

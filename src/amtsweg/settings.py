@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "amtsweg.vehicles",
     "amtsweg.ifsg",
     "amtsweg.care",
+    "amtsweg.baulasten",
     "amtsweg.portal",
     "amtsweg.backoffice",
     "amtsweg.demo",
@@ -225,6 +226,24 @@ CARE_OPENDATA_CONTRIBUTOR_ID = env(
     "AMTSWEG_CARE_OPENDATA_CONTRIBUTOR_ID", "http://dcat-ap.de/def/contributors/openNRW"
 )
 CARE_ALERT_SUBSCRIBE_LIMIT = int(env("AMTSWEG_CARE_ALERT_SUBSCRIBE_LIMIT", "10"))
+
+# --- Baulastenverzeichnis -------------------------------------------------------------------------
+# OCR of scanned paper files: the OCRmyPDF command (Debian: apt-get install ocrmypdf tesseract-ocr-deu),
+# Tesseract's languages, and how long one file may take before the worker gives up on it.
+BAULASTEN_OCRMYPDF = env("AMTSWEG_BAULASTEN_OCRMYPDF", "ocrmypdf")
+BAULASTEN_OCR_LANGUAGES = env("AMTSWEG_BAULASTEN_OCR_LANGUAGES", "deu")
+BAULASTEN_OCR_TIMEOUT_SECONDS = int(env("AMTSWEG_BAULASTEN_OCR_TIMEOUT_SECONDS", "1800"))
+# Largest scanned file (MB) and most files per bulk upload.
+BAULASTEN_SCAN_MAX_MB = int(env("AMTSWEG_BAULASTEN_SCAN_MAX_MB", "200"))
+BAULASTEN_SCAN_MAX_FILES = int(env("AMTSWEG_BAULASTEN_SCAN_MAX_FILES", "50"))
+# Most requests in one professional bulk Auskunft (API and CSV upload).
+BAULASTEN_AUSKUNFT_BATCH_MAX = int(env("AMTSWEG_BAULASTEN_AUSKUNFT_BATCH_MAX", "100"))
+# The XBau 2.6 schemas (XSD) that incoming messages are validated against and produced ones checked
+# with: a folder filled by `amtsweg import_xbau_schemas <folder>` (the repository does not ship them).
+XBAU_SCHEMA_DIR = Path(env("AMTSWEG_XBAU_SCHEMA_DIR", str(DATA_DIR / "xbau-2.6")))
+# The sender of produced XBau messages (nachrichtenkopf: product and manufacturer).
+XBAU_PRODUCT = env("AMTSWEG_XBAU_PRODUCT", "Amtsweg")
+XBAU_MANUFACTURER = env("AMTSWEG_XBAU_MANUFACTURER", "Amtsweg-Projekt")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from amtsweg.appointments import urls as appointments_urls
+from amtsweg.baulasten import urls as baulasten_urls
 from amtsweg.care import urls as care_urls
 from amtsweg.cases import urls as cases_urls
 from amtsweg.forms import urls as forms_urls
@@ -36,4 +37,5 @@ urlpatterns = [
     *vehicles_urls.backoffice_patterns,
     *ifsg_urls.backoffice_patterns,
     *care_urls.backoffice_patterns,
+    *baulasten_urls.backoffice_patterns,
 ]

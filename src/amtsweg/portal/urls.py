@@ -3,6 +3,7 @@
 from django.urls import path
 
 from amtsweg.appointments import urls as appointments_urls
+from amtsweg.baulasten import urls as baulasten_urls
 from amtsweg.care import urls as care_urls
 from amtsweg.cases import urls as cases_urls
 from amtsweg.forms import urls as forms_urls
@@ -35,4 +36,5 @@ urlpatterns = [
     *vehicles_urls.portal_patterns,
     *ifsg_urls.portal_patterns,
     *care_urls.portal_patterns,
+    *baulasten_urls.portal_patterns,
 ]

@@ -149,6 +149,7 @@ MODULES_WITH_ROUTES = (
     "vehicles",
     "ifsg",
     "care",
+    "baulasten",
 )
 for _module in MODULES_WITH_ROUTES:
     MATRIX += importlib.import_module(f"amtsweg.{_module}.tests.matrix").ROUTES

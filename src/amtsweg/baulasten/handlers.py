@@ -1,0 +1,3 @@
+"""Registers the register's worker tasks, process actions and submission check on import (apps.ready).
+
+Each part keeps its code in its own module; importing them here is what registers them."""
