@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -114,6 +115,29 @@ def external_effect(function: Handler) -> Handler:
     return function
 
 
+LEASE = "outbox_lease_seconds"
+
+
+def long_running(seconds: Callable[[], float]) -> Callable[[Handler], Handler]:
+    """Mark a handler whose attempts may outlast ``OUTBOX_LEASE_SECONDS`` (e.g. OCR of a long scan):
+    its messages are leased for ``seconds()`` (read at each claim, so settings apply) instead, so that
+    no second worker takes a message over while the first is still working on it."""
+
+    def mark(function: Handler) -> Handler:
+        setattr(function, LEASE, seconds)
+        return function
+
+    return mark
+
+
+def _lease_for(kind: str) -> timedelta:
+    try:
+        seconds = getattr(get_handler(kind), LEASE, None)
+    except PermanentFailure:
+        seconds = None  # no handler: the attempt fails at once anyway
+    return timedelta(seconds=float(seconds())) if seconds is not None else conf.lease()
+
+
 class Outcome(StrEnum):
     DONE = "done"
     RETRY = "retry"
@@ -183,7 +207,7 @@ def _claim(message_id: int) -> int | None:
     now = timezone.now()
     current = (
         OutboxMessage.objects.filter(pk=message_id, status=OutboxMessage.Status.PENDING)
-        .values("attempts", "locked_until", "next_attempt_at")
+        .values("kind", "attempts", "locked_until", "next_attempt_at")
         .first()
     )
     if current is None or current["next_attempt_at"] > now:
@@ -192,7 +216,7 @@ def _claim(message_id: int) -> int | None:
     if previous_lock is not None and previous_lock > now:
         return None
     attempt = int(current["attempts"]) + 1
-    updates: dict[str, Any] = {"attempts": attempt, "locked_until": now + conf.lease()}
+    updates: dict[str, Any] = {"attempts": attempt, "locked_until": now + _lease_for(current["kind"])}
     if previous_lock is not None:
         # The previous attempt never finished: its worker was killed (or lost its database connection).
         updates["last_error"] = f"attempt {attempt - 1} interrupted: the worker stopped before it finished"

@@ -18,6 +18,7 @@ from amtsweg.outbox.services import (
     backoff,
     describe_error,
     external_effect,
+    long_running,
     outbox_deliver,
 )
 from amtsweg.outbox.tasks import deliver_outbox_message
@@ -318,3 +319,25 @@ def _no_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
 @override_settings(OUTBOX_BACKOFF_SECONDS=10, OUTBOX_BACKOFF_MAX_SECONDS=100)
 def test_backoff_settings_apply() -> None:
     assert [backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [10, 40, 100, 100]
+
+
+@override_settings(OUTBOX_LEASE_SECONDS=300)
+def test_long_running_handler_leases_its_message_for_its_own_time(
+    clock: Clock, register: Callable[..., None]
+) -> None:
+    """A handler marked long_running (OCR of a long scan) holds its message for its own time: a second
+    worker cannot take it over after the default lease while the first is still working."""
+    leases: dict[str, datetime | None] = {}
+
+    @long_running(lambda: 1900.0)
+    def slow(message: OutboxMessage) -> None:
+        leases["slow"] = OutboxMessage.objects.get(pk=message.pk).locked_until
+
+    def quick(message: OutboxMessage) -> None:
+        leases["quick"] = OutboxMessage.objects.get(pk=message.pk).locked_until
+
+    register("test.long", slow)
+    register("test.quick", quick)
+    assert outbox_deliver(message_id=enqueue("test.long").pk) == Outcome.DONE
+    assert outbox_deliver(message_id=enqueue("test.quick").pk) == Outcome.DONE
+    assert leases == {"slow": T0 + timedelta(seconds=1900), "quick": T0 + timedelta(seconds=300)}
