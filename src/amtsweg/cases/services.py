@@ -685,10 +685,21 @@ def case_decide(
     channel: str,
     body: str | None = None,
     fee_lines: list[dict[str, Any]] | None = None,
+    context: dict[str, Any] | None = None,
 ) -> Case:
-    """Decide ``case`` (granted, partially, rejected) and issue the notice, in one transaction."""
+    """Decide ``case`` (granted, partially, rejected) and issue the notice, in one transaction.
+
+    ``context`` adds plain values the notice template may use (``notices.services.notice_issue``)."""
     _require_staff(actor, case)
-    return _decide(case=case, decision=decision, actor=actor, channel=channel, body=body, fee_lines=fee_lines)
+    return _decide(
+        case=case,
+        decision=decision,
+        actor=actor,
+        channel=channel,
+        body=body,
+        fee_lines=fee_lines,
+        context=context,
+    )
 
 
 def case_decide_automated(

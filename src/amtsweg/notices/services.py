@@ -430,10 +430,13 @@ def notice_render(*, notice_id: int) -> Notice | None:
     context = notice_pdf_context(notice)
     for provider in _PDF_CONTEXT_PROVIDERS:
         context |= provider(notice)
+    # A provider may name its own template for its notices; it extends the layout's template and
+    # fills its ``attachment`` block (e.g. the extract of a Baulasten Auskunft).
+    template_name = context.pop("pdf_template", None) or PDF_TEMPLATES.get(
+        notice.template.layout if notice.template else "", PDF_TEMPLATES["letter"]
+    )
     pdf = render_pdf(
-        template_name=PDF_TEMPLATES.get(
-            notice.template.layout if notice.template else "", PDF_TEMPLATES["letter"]
-        ),
+        template_name=template_name,
         context=context,
         title=f"{notice.subject} – {case.reference}",
         created=notice.issued_at,
