@@ -427,7 +427,9 @@ class AuskunftRequest(models.Model):
     )
     decided_at = models.DateTimeField(_("entschieden am"), null=True, blank=True)
     fee_cents = models.PositiveIntegerField(_("Gebühr gesamt (Cent)"), null=True, blank=True)
-    extract: models.JSONField[list[dict[str, Any]]] = models.JSONField(_("Auszug"), default=list, blank=True)
+    extract: models.JSONField[list[dict[str, Any]]] = models.JSONField(
+        _("Auszug aus dem Verzeichnis"), default=list, blank=True
+    )
     created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
 
     class Meta:

@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 ('refusal_reason', models.TextField(blank=True, verbose_name='Gründe der Ablehnung')),
                 ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='entschieden am')),
                 ('fee_cents', models.PositiveIntegerField(blank=True, null=True, verbose_name='Gebühr gesamt (Cent)')),
-                ('extract', models.JSONField(blank=True, default=list, verbose_name='Auszug')),
+                ('extract', models.JSONField(blank=True, default=list, verbose_name='Auszug aus dem Verzeichnis')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='angelegt am')),
                 ('authority', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.authority')),
                 ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='baulasten_auskunft', to='cases.case')),
