@@ -40,12 +40,15 @@ DEMO_FORMS: dict[str, str] = {
     "99042001012000": "forms/fischereischein.xdf3.xml",  # Fischereischein Ausstellung (XDatenfelder 3)
     "99115005104000": "forms/wohnsitzanmeldung.json",  # Anmeldung einer Wohnung (OZG 10124)
     "99003002022000": "forms/infektionsschutzbelehrung.json",  # Belehrung § 43 IfSG (filled by the ifsg flow)
+    "99012004023000": "forms/baulastenauskunft.json",  # Baulastenverzeichnis Auskunft (online, with fee)
 }
-# Kreis services whose cases are opened by hand-overs or by the Kreis itself → the Kreis team
+# Services whose cases go to a specialised team, not the Bürgerbüro (Kreis services opened by
+# hand-overs or by the Kreis itself; the building supervision's Auskunft at every keeper) → that team
 KREIS_TEAMS: dict[str, str] = {
     "99036008071000": "Zulassungsstelle",  # Adressänderung (vehicle part of a move)
     "99036009072003": "Zulassungsstelle",  # Wunschkennzeichen
     "99003002022000": "Gesundheitsamt – Infektionsschutz",  # Belehrung nach § 43 IfSG
+    "99012004023000": "Bauaufsicht – Baulasten",  # Baulastenauskunft (team: baulasten.demo)
 }
 
 

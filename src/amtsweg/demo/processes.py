@@ -56,6 +56,7 @@ REFERENCE_MODELS: dict[str, str] = {
     "99115005104000": "wohnsitzanmeldung.bpmn",  # Anmeldung einer Wohnung, vehicles handed to the Kreis
     "99036008071000": "kfz_adressaenderung.bpmn",  # the Kreis' vehicle part of a move
     "99003002022000": "ifsg_belehrung.bpmn",  # Belehrung § 43 IfSG: certificate issued automatically
+    "99012004023000": "baulastenauskunft.bpmn",  # Baulastenauskunft: interest checked, fee, extract
 }
 # (service, town) → the town's own variant
 VARIANTS: dict[tuple[str, str], str] = {
