@@ -32,9 +32,9 @@ TOWNS = {
 @pytest.mark.django_db
 def test_curated_demo_loads_twice_without_duplicates() -> None:
     out = io.StringIO()
-    call_command("load_demo", "--curated-catalog", stdout=out)
+    call_command("load_demo", "--curated-catalog", "--without-ocr", stdout=out)
     counts = (Authority.objects.count(), Service.objects.count(), ServiceOffering.objects.count())
-    call_command("load_demo", "--curated-catalog", stdout=io.StringIO())
+    call_command("load_demo", "--curated-catalog", "--without-ocr", stdout=io.StringIO())
     assert (Authority.objects.count(), Service.objects.count(), ServiceOffering.objects.count()) == counts
     assert "admin.kreis@demo.amtsweg.de" in out.getvalue()
     kreis = Authority.objects.get(ags="05162000")
@@ -47,7 +47,7 @@ def test_curated_demo_loads_twice_without_duplicates() -> None:
 
 @pytest.mark.django_db
 def test_demo_routes_building_services_of_small_towns_to_the_kreis() -> None:
-    call_command("load_demo", "--curated-catalog", stdout=io.StringIO())
+    call_command("load_demo", "--curated-catalog", "--without-ocr", stdout=io.StringIO())
     baulast = Service.objects.get(leika_key="99012004023000")
     assert responsibility_resolve(service=baulast, ags="05162012").authority.ags == "05162000"  # Jüchen
     assert responsibility_resolve(service=baulast, ags="05162024").authority.ags == "05162024"  # Neuss
@@ -58,7 +58,7 @@ def test_demo_routes_building_services_of_small_towns_to_the_kreis() -> None:
 @pytest.mark.django_db
 def test_demo_logins_work(settings: Any) -> None:
     settings.DEMO_MODE = True  # demo staff get an authenticator whose code the code page shows
-    call_command("load_demo", "--curated-catalog", stdout=io.StringIO())
+    call_command("load_demo", "--curated-catalog", "--without-ocr", stdout=io.StringIO())
     client = Client()
     response = client.post(
         "/backoffice/anmelden/",
@@ -77,6 +77,6 @@ def test_demo_logins_work(settings: Any) -> None:
 @pytest.mark.django_db
 def test_full_catalogue_demo_when_shared_data_is_there() -> None:
     shared_data("ozg/leika_leistungen.csv")
-    call_command("load_demo", "--full-catalog", stdout=io.StringIO())
+    call_command("load_demo", "--full-catalog", "--without-ocr", stdout=io.StringIO())
     assert Service.objects.count() == 4813
     assert Service.objects.get(leika_key="99115005104000").summary  # curated text on top of the import
