@@ -389,6 +389,10 @@ SPECTACULAR_SETTINGS = {
         "CareTypeEnum": "amtsweg.care.models.CareType",
         "SpecialisationEnum": "amtsweg.care.models.Specialisation",
         "CareVacancyStatusEnum": "amtsweg.care.serializers_public.STATUS_CHOICES",
+        "BaulastKindEnum": "amtsweg.baulasten.models.BaulastKind",
+        "ScanStatusEnum": "amtsweg.baulasten.models.ScanFile.Status",
+        "AuskunftSourceEnum": "amtsweg.baulasten.models.AuskunftRequest.Source",
+        "AuskunftDecisionEnum": "amtsweg.baulasten.models.AuskunftRequest.Decision",
     },
 }
 

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from amtsweg.baulasten.models import Register
 from amtsweg.care.models import CareFinder
 from amtsweg.catalog.models import ServiceOffering
 from amtsweg.catalog.services import offering_update
@@ -82,12 +83,14 @@ def backoffice_context(
     request: HttpRequest, authority: Authority | None = None, **extra: object
 ) -> dict[str, object]:
     # The menu shows the instruction's pages to a health office that offers it, and the care finder's
-    # to a Kreis that runs one: asked in the same query.
+    # to a Kreis that runs one, the Baulasten pages to an authority that keeps a register: asked in the
+    # same query.
     authorities = list(
         access.authorities_for(request.user)
         .annotate(
             has_ifsg=Exists(Programme.objects.filter(authority=OuterRef("pk"))),
             has_care=Exists(CareFinder.objects.filter(authority=OuterRef("pk"))),
+            has_baulasten=Exists(Register.objects.filter(authority=OuterRef("pk"))),
         )
         .order_by("name")
     )
@@ -99,6 +102,8 @@ def backoffice_context(
         "is_vehicle_authority": authority is not None and authority.ags == settings.VEHICLES_AUTHORITY_AGS,
         "has_ifsg": authority is not None and any(a.pk == authority.pk and a.has_ifsg for a in authorities),
         "has_care": authority is not None and any(a.pk == authority.pk and a.has_care for a in authorities),
+        "has_baulasten": authority is not None
+        and any(a.pk == authority.pk and a.has_baulasten for a in authorities),
         **extra,
     }
 

@@ -5,9 +5,11 @@ from django.urls import URLPattern
 
 from . import api_auskunft, api_capture, api_register, api_xbau
 
+# XBau first: its fixed paths (baulasten/xbau/…) would otherwise be taken for an authority's
+# paths (baulasten/<ags>/…).
 urlpatterns: list[URLPattern] = [
+    *api_xbau.urlpatterns,
     *api_register.urlpatterns,
     *api_capture.urlpatterns,
     *api_auskunft.urlpatterns,
-    *api_xbau.urlpatterns,
 ]

@@ -142,7 +142,7 @@ def baulasten_setup(world: World) -> BaulastenSetup:
         leika_key=LEIKA_AUSKUNFT,
         name="Baulastenverzeichnis Auskunft",
         responsible_level=Service.Level.TOWN,
-        required_trust_level="substantiell",
+        required_trust_level="normal",
     )
     registers: dict[str, Register] = {}
     teams: dict[str, Team] = {}
