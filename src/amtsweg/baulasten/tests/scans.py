@@ -1,23 +1,21 @@
-"""Generated "scanned" Baulastenblatt pages with known German text, for the OCR tests, the demo and
-the OCR benchmark.
+"""Generated "scanned" Baulastenblatt pages with known German text, for the OCR tests and the OCR
+benchmark.
 
-Each page is rendered with Pillow at 300 dpi on A4 in greyscale (DejaVu Serif), rotated slightly and
-sprinkled with salt-and-pepper noise and a light blur, the way a flatbed scan of a typed register
-sheet looks. :data:`KNOWN_PHRASES` are what OCR must find again; "§" is left out of them because
-Tesseract reads it as "$".
+Each page is rendered by ``baulasten.scanpages.render_page`` (300 dpi, A4, greyscale, slightly
+rotated, salt-and-pepper noise and a light blur: a flatbed scan of a typed register sheet).
+:data:`KNOWN_PHRASES` are what OCR must find again; "§" is left out of them because Tesseract reads
+it as "$".
 """
 
 from __future__ import annotations
 
 import io
-import random
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image
 
-DPI = 300
-WIDTH, HEIGHT = 2480, 3508  # A4 at 300 dpi
-FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
+# The page rendering is the product's (the demo uploads such pages too); the texts here are the tests'.
+from ..scanpages import DPI, render_page
 
 
 def page_lines(
@@ -59,24 +57,6 @@ KNOWN_PHRASES = (
     "Eigentümer",
     "Größe der Fläche",
 )
-
-
-def render_page(lines: list[str], *, seed: int = 0, noise: int = 30_000) -> Image.Image:
-    """One greyscale page image with ``lines`` typed on it, slightly skewed and noisy."""
-    rnd = random.Random(seed)
-    image = Image.new("L", (WIDTH, HEIGHT), 245)
-    draw = ImageDraw.Draw(image)
-    font = ImageFont.truetype(str(FONT), 44)
-    y = 250
-    for line in lines:
-        draw.text((220, y), line, font=font, fill=25)
-        y += 80
-    image = image.rotate(rnd.uniform(-1.0, 1.0), resample=Image.Resampling.BICUBIC, fillcolor=245)
-    pixels = image.load()
-    assert pixels is not None
-    for _ in range(noise):
-        pixels[rnd.randrange(WIDTH), rnd.randrange(HEIGHT)] = rnd.choice((0, 255))
-    return image.filter(ImageFilter.GaussianBlur(0.6))
 
 
 def pages(count: int = 1, **text: object) -> list[Image.Image]:
