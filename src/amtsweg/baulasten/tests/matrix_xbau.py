@@ -77,10 +77,11 @@ def citizen_xml_post(role: str, target: str) -> set[int]:
 
 
 def bulk_page(role: str, target: str) -> set[int]:
-    """Citizens without a stronger login go to the step-up (302), staff 403, anonymous to the login."""
+    """Anonymous to the login (302); the matrix citizen is in no organisation (403, the level is the
+    service's "normal", so no step-up); staff 403."""
     if role == "anonymous":
         return {302}
-    return {302} if role == "citizen" else {403}
+    return {403}
 
 
 ROUTES: list[Route] = [
