@@ -20,7 +20,8 @@ from amtsweg.forms.models import Draft
 from amtsweg.tenancy.models import Authority
 
 from .models import Gemarkung
-from .services_auskunft import LEIKA_AUSKUNFT, register_for_gemarkung, requested_parcels
+from .selectors import register_for_gemarkung
+from .services_auskunft import LEIKA_AUSKUNFT, requested_parcels
 
 
 class ParcelProblem(Problem):

@@ -29,7 +29,8 @@ from amtsweg.identity.selectors import organisation_for, organisations_of
 from amtsweg.tenancy.models import Authority
 
 from . import flurstueck
-from .models import Gemarkung, InterestCategory, RegisterArea
+from .models import Gemarkung, InterestCategory
+from .selectors import register_for_gemarkung
 
 LEIKA_AUSKUNFT = "99012004023000"
 CHANNEL_XBAU = "xbau"
@@ -182,15 +183,6 @@ def resolve_gemarkung(value: str) -> tuple[Gemarkung | None, str, str]:
     return found, "", ""
 
 
-def _keeper_of(gemarkung: Gemarkung) -> Authority | None:
-    if gemarkung.town_id is None:
-        return None
-    area = (
-        RegisterArea.objects.select_related("register__authority").filter(town_id=gemarkung.town_id).first()
-    )
-    return area.register.authority if area is not None else None
-
-
 def _check_item(index: int, item: BatchItem, errors: _Errors) -> _Checked | None:
     before = len(errors.items)
     if not item.reference.strip() or len(item.reference) > 100:
@@ -283,8 +275,8 @@ def _check_item(index: int, item: BatchItem, errors: _Errors) -> _Checked | None
                 exc.detail_en,
             )
             continue
-        keeper = _keeper_of(gemarkung)
-        if keeper is None:
+        register = register_for_gemarkung(gemarkung.key)
+        if register is None:
             errors.add(
                 index,
                 item,
@@ -293,7 +285,7 @@ def _check_item(index: int, item: BatchItem, errors: _Errors) -> _Checked | None
                 f"No authority of the alliance keeps a register for Gemarkung {gemarkung}.",
             )
             continue
-        keepers.setdefault(keeper.pk, keeper)
+        keepers.setdefault(register.authority_id, register.authority)
         if len(keepers) > 1:
             errors.add(
                 index,

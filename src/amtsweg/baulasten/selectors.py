@@ -25,7 +25,7 @@ from amtsweg.tenancy.access import Actor
 from amtsweg.tenancy.models import AuditEvent, Authority
 
 from . import flurstueck
-from .models import SEARCH_CONFIG, Baulast, BaulastParcel, Gemarkung, Register, ScanFile
+from .models import SEARCH_CONFIG, Baulast, BaulastParcel, Gemarkung, Register, RegisterArea, ScanFile
 
 MAX_LIMIT = 200
 _TSQUERY = f"websearch_to_tsquery('{SEARCH_CONFIG}'::regconfig, %s)"
@@ -298,6 +298,15 @@ def entry_for_user(user: Actor, authority: Authority, pk: int, *, channel: str) 
 def register_for_user(user: Actor, authority: Authority) -> Register | None:
     """The register ``authority`` keeps, if ``user`` may read it (None: it keeps none)."""
     return access.scope(Register.objects.filter(authority=authority), user).first()
+
+
+def register_for_gemarkung(gemarkung_key: str) -> Register | None:
+    """The register that keeps the Baulasten of the town the Gemarkung lies in."""
+    town_id = Gemarkung.objects.filter(key=gemarkung_key).values_list("town_id", flat=True).first()
+    if town_id is None:
+        return None
+    area = RegisterArea.objects.select_related("register__authority").filter(town_id=town_id).first()
+    return area.register if area else None
 
 
 def gemarkungen_of(register: Register) -> QuerySet[Gemarkung]:

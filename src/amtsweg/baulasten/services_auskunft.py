@@ -43,7 +43,6 @@ from .models import (
     InterestCategory,
     Parcel,
     Register,
-    RegisterArea,
 )
 
 LEIKA_AUSKUNFT = "99012004023000"
@@ -108,15 +107,6 @@ def requested_parcels(data: dict[str, Any]) -> list[RequestedParcel]:
             continue
         rows.append(RequestedParcel(position, key, flur, parsed.number, parsed))
     return rows
-
-
-def register_for_gemarkung(gemarkung_key: str) -> Register | None:
-    """The register that keeps the Baulasten of the town the Gemarkung lies in."""
-    town_id = Gemarkung.objects.filter(key=gemarkung_key).values_list("town_id", flat=True).first()
-    if town_id is None:
-        return None
-    area = RegisterArea.objects.select_related("register__authority").filter(town_id=town_id).first()
-    return area.register if area else None
 
 
 def resolve_parcel(flurstueck: Flurstueck) -> Parcel | None:

@@ -47,9 +47,9 @@ from .models import (
     BaulastParcel,
     Gemarkung,
     InterestCategory,
-    RegisterArea,
     XBauMessage,
 )
+from .selectors import register_for_gemarkung
 
 logger = logging.getLogger(__name__)
 
@@ -586,12 +586,8 @@ def keeper_for(parcels: list[flurstueck.Flurstueck]) -> Authority:
     """The authority keeping the register of all ``parcels``; one request goes to one keeper."""
     keepers: dict[int, Authority] = {}
     for index, parcel in enumerate(parcels):
-        area = (
-            RegisterArea.objects.select_related("register__authority")
-            .filter(town__gemarkungen__key=parcel.gemarkung_key)
-            .first()
-        )
-        if area is None:
+        register = register_for_gemarkung(parcel.gemarkung_key)
+        if register is None:
             raise MessageRejected(
                 f"Flurstück {index + 1}: Für die Gemarkung {parcel.gemarkung} führt keine Behörde des "
                 "Verbunds ein Baulastenverzeichnis.",
@@ -600,7 +596,7 @@ def keeper_for(parcels: list[flurstueck.Flurstueck]) -> Authority:
                 code="xbau-no-keeper",
                 extra={"parcel": index},
             )
-        keepers.setdefault(area.register.authority_id, area.register.authority)
+        keepers.setdefault(register.authority_id, register.authority)
         if len(keepers) > 1:
             names = ", ".join(a.name for a in keepers.values())
             raise MessageRejected(
